@@ -1,0 +1,47 @@
+# digests: `make run` serves the demo site, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PORT ?= 8000
+export PORT
+
+.PHONY: run dev test lint check setup clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+setup: $(VENV)/.installed
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) load_demo
+	$(MANAGE) ensure_editor --url http://127.0.0.1:$(PORT)/admin/
+
+## Serve the demo site with gunicorn + whitenoise, DEBUG off, on http://127.0.0.1:$(PORT)
+run: setup
+	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	DJANGO_DEBUG=0 $(BIN)/gunicorn config.wsgi -c config/gunicorn.conf.py
+
+## Development server with DEBUG on and auto-reload
+dev: setup
+	DJANGO_DEBUG=1 $(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+
+check: $(VENV)/.installed
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

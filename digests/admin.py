@@ -1,0 +1,174 @@
+"""The editor's desk: issues with their papers inline, papers, sections."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.html import format_html
+
+from .arxiv import InvalidArxivId, normalize_arxiv_id
+from .models import Issue, Paper, Section
+
+TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
+TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+
+
+class StateFilter(admin.SimpleListFilter):
+    """Draft / scheduled / published, as editors think of an issue."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("draft", "Draft"), ("scheduled", "Scheduled"), ("published", "Published")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "draft":
+            return queryset.filter(status=Issue.Status.DRAFT)
+        if self.value() == "scheduled":
+            return queryset.filter(status=Issue.Status.PUBLISHED, published_at__gt=now)
+        if self.value() == "published":
+            return queryset.published(now=now)
+        return queryset
+
+
+class PaperInline(admin.StackedInline):
+    model = Paper
+    extra = 1
+    ordering = ("section__position", "position", "pk")
+    fields = (
+        ("section", "position"),
+        ("arxiv_id", "arxiv_date"),
+        "title",
+        "authors",
+        "annotation",
+        "tags",
+    )
+    show_change_link = True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "authors":
+            kwargs.update(TEXTAREA_SMALL)
+        elif db_field.name == "annotation":
+            kwargs.update(TEXTAREA_ANNOTATION)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("section").prefetch_related("tags")
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ("title", "state_badge", "published_at", "period", "paper_count")
+    list_filter = (StateFilter, "status")
+    search_fields = ("title", "intro")
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [PaperInline]
+    actions = ["publish_now", "unpublish"]
+    save_on_top = True
+    fieldsets = (
+        (None, {"fields": ("title", "slug")}),
+        (
+            "Publication",
+            {
+                "fields": ("status", "published_at"),
+                "description": (
+                    "A draft is visible only to editors: save it and use “View on site” to "
+                    "preview. Choose “Published” to release it; leave the time empty to "
+                    "publish at once, or set a future time to schedule it."
+                ),
+            },
+        ),
+        ("Period covered", {"fields": (("period_start", "period_end"),)}),
+        ("Introduction", {"fields": ("intro",)}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(paper_total=Count("papers"))
+
+    @admin.display(description="state", ordering="status")
+    def state_badge(self, issue):
+        label = {"draft": "Draft", "scheduled": "Scheduled", "published": "Published"}[issue.state]
+        return format_html('<span class="state state--{}">{}</span>', issue.state, label)
+
+    @admin.display(description="period")
+    def period(self, issue):
+        if issue.period_start and issue.period_end:
+            return f"{issue.period_start:%d %b} – {issue.period_end:%d %b %Y}"
+        return "—"
+
+    @admin.display(description="papers", ordering="paper_total")
+    def paper_count(self, issue):
+        return issue.paper_total
+
+    @admin.action(description="Publish selected issues now", permissions=["change"])
+    def publish_now(self, request, queryset):
+        now = timezone.now()
+        count = 0
+        for issue in queryset:
+            if issue.is_public:
+                continue
+            issue.status = Issue.Status.PUBLISHED
+            if issue.published_at is None or issue.published_at > now:
+                issue.published_at = now
+            issue.save(update_fields=["status", "published_at", "updated_at"])
+            count += 1
+        self.message_user(request, f"Published {count} issue(s). Readers can see them now.")
+
+    @admin.action(description="Unpublish selected issues (back to draft)", permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = 0
+        for issue in queryset.exclude(status=Issue.Status.DRAFT):
+            issue.status = Issue.Status.DRAFT
+            issue.save(update_fields=["status", "updated_at"])
+            count += 1
+        self.message_user(
+            request,
+            f"Moved {count} issue(s) back to draft. Readers no longer see them.",
+            messages.WARNING if count else messages.INFO,
+        )
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
+    list_filter = ("section", "issue", "tags")
+    list_select_related = ("issue", "section")
+    search_fields = ("title", "arxiv_id", "authors")
+    autocomplete_fields = ("issue",)
+    date_hierarchy = "arxiv_date"
+    fieldsets = (
+        (None, {"fields": ("issue", ("section", "position"), "title", "slug")}),
+        ("arXiv", {"fields": (("arxiv_id", "arxiv_date"), "authors", "abstract")}),
+        ("Editor's notes", {"fields": ("annotation", "tags")}),
+    )
+    formfield_overrides = {models.TextField: TEXTAREA_ANNOTATION}
+
+    @admin.display(description="arXiv", ordering="arxiv_id")
+    def arxiv_link(self, paper):
+        return format_html('<a href="{}">{}</a>', paper.abs_url, paper.arxiv_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        # An editor who pastes an arXiv link finds the paper by its id.
+        try:
+            return queryset.filter(arxiv_id=normalize_arxiv_id(search_term)), False
+        except InvalidArxivId:
+            return super().get_search_results(request, queryset, search_term)
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ("name", "position", "paper_count")
+    list_editable = ("position",)
+    search_fields = ("name",)
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(paper_total=Count("papers"))
+
+    @admin.display(description="papers", ordering="paper_total")
+    def paper_count(self, section):
+        return section.paper_total

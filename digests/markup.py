@@ -1,0 +1,52 @@
+"""Editor Markdown to safe HTML.
+
+Editors write intros and annotations in Markdown; it is rendered once, when
+the object is saved, and the stored HTML is what pages show. Raw HTML in the
+Markdown is not passed through, and the result is sanitised again with nh3 so
+that no script, event handler or ``javascript:`` URL can reach a reader even
+if the renderer had a bug.
+"""
+
+import nh3
+from markdown_it import MarkdownIt
+
+_renderer = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
+_renderer.enable(["table", "strikethrough", "linkify"])
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h4", "h5", "h6",
+    "hr", "i", "li", "ol", "p", "pre", "s", "strong", "sub", "sup", "table", "tbody",
+    "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize(html):
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+    )
+
+
+def render_markdown(text):
+    """Return sanitised HTML for ``text`` (Markdown); empty text gives ''."""
+    if not text or not text.strip():
+        return ""
+    tokens = _renderer.parse(text)
+    # Pages use h1-h3 for the issue, its sections and its papers; headings an
+    # editor writes inside an annotation sit below them.
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 3, 6)}"
+    html = _renderer.renderer.render(tokens, _renderer.options, {})
+    return sanitize(html).strip()

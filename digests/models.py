@@ -1,0 +1,316 @@
+"""Sections, issues and papers.
+
+Who may see what is decided here, in QuerySet methods, and nowhere else:
+views, feeds, sitemaps and template tags all start from ``published()`` or
+``visible_to(user)``.
+"""
+
+from django.db import models
+from django.db.models import Count, Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from . import arxiv
+from .fields import ArxivIdField
+from .markup import render_markdown
+
+EDIT_PERMISSION = "digests.change_issue"
+
+
+def published_q(prefix="", now=None):
+    """The rule "an issue is public": published, and its time has come."""
+    return Q(
+        **{
+            f"{prefix}status": Issue.Status.PUBLISHED,
+            f"{prefix}published_at__lte": now or timezone.now(),
+        }
+    )
+
+
+def may_preview(user):
+    """Editors who may change issues also see drafts and scheduled issues."""
+    return bool(user and user.is_active and user.is_staff and user.has_perm(EDIT_PERMISSION))
+
+
+def unique_slug(model, text, *, max_length, exclude_pk=None):
+    """A slug from ``text`` that no other row of ``model`` uses yet."""
+    base = slugify(text)[:max_length].strip("-") or "untitled"
+    taken = set(
+        model.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, counter = base, 2
+    while slug in taken:
+        suffix = f"-{counter}"
+        slug = base[: max_length - len(suffix)].rstrip("-") + suffix
+        counter += 1
+    return slug
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(
+        blank=True, help_text="One or two sentences shown on the section's page."
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Sections appear in every issue in this order (smallest first)."
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("digests:section", kwargs={"slug": self.slug})
+
+
+class IssueQuerySet(models.QuerySet):
+    def published(self, now=None):
+        return self.filter(published_q(now=now))
+
+    def visible_to(self, user):
+        return self if may_preview(user) else self.published()
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-pk")
+
+    def with_paper_count(self):
+        return self.annotate(paper_count=Count("papers", distinct=True))
+
+    def with_contents(self):
+        """Everything the issue page shows, in a fixed number of queries."""
+        return self.prefetch_related(
+            Prefetch("papers", queryset=Paper.objects.in_issue_order().for_listing())
+        )
+
+
+class Issue(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(
+        max_length=200, help_text="For example “AI Research Highlights, June–July 2023”."
+    )
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The issue's address: /issues/<slug>/."
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=(
+            "Drafts are visible only to editors (use “View on site” to preview). "
+            "A published issue goes public at its publication time."
+        ),
+    )
+    published_at = models.DateTimeField(
+        "publication time",
+        null=True,
+        blank=True,
+        help_text=(
+            "Leave empty to publish now. A time in the future schedules the issue: it stays "
+            "hidden from readers until then."
+        ),
+    )
+    period_start = models.DateField(
+        "covers from", null=True, blank=True, help_text="First day of the period this issue covers."
+    )
+    period_end = models.DateField(
+        "covers until", null=True, blank=True, help_text="Last day of the period this issue covers."
+    )
+    intro = models.TextField(
+        blank=True, help_text="The editor's introduction, in Markdown. Shown above the contents."
+    )
+    intro_html = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="issue_published_has_time",
+                violation_error_message="A published issue needs a publication time.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="issue_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=models.F("period_end")),
+                name="issue_period_in_order",
+                violation_error_message="The period must end on or after the day it starts.",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "published_at"], name="issue_visibility_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        if not self.slug:
+            self.slug = unique_slug(Issue, self.title, max_length=200, exclude_pk=self.pk)
+        self.intro_html = render_markdown(self.intro)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("digests:issue", kwargs={"slug": self.slug})
+
+    @property
+    def state(self):
+        """'draft', 'scheduled' or 'published', as an editor would say it."""
+        if self.status != self.Status.PUBLISHED:
+            return "draft"
+        if self.published_at and self.published_at > timezone.now():
+            return "scheduled"
+        return "published"
+
+    @property
+    def is_public(self):
+        return self.state == "published"
+
+
+class PaperQuerySet(models.QuerySet):
+    def published(self, now=None):
+        return self.filter(published_q("issue__", now=now))
+
+    def visible_to(self, user):
+        return self if may_preview(user) else self.published()
+
+    def for_listing(self):
+        """What a paper card shows: its issue, section and tags."""
+        return self.select_related("issue", "section").prefetch_related("tags")
+
+    def in_issue_order(self):
+        return self.order_by("section__position", "section__name", "position", "pk")
+
+    def newest_first(self):
+        return self.order_by("-arxiv_date", "-issue__published_at", "position", "pk")
+
+
+class TaggedPaper(TaggedItemBase):
+    """Tags through a real foreign key: tag pages join papers directly."""
+
+    content_object = models.ForeignKey(
+        "Paper", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_paper_once")
+        ]
+
+
+class Paper(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="papers")
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        related_name="papers",
+        help_text="The part of the issue this paper appears in.",
+    )
+    position = models.PositiveIntegerField(
+        default=0,
+        help_text="Order within its section (smallest first). Leave 0 to add it at the end.",
+    )
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text="The paper's address: /papers/<slug>/. Leave empty to derive it from the title.",
+    )
+    arxiv_id = ArxivIdField(
+        "arXiv id",
+        help_text="Paste the id (2307.03172) or any arxiv.org link; it is stored as the bare id.",
+    )
+    arxiv_date = models.DateField(
+        "arXiv date", help_text="The day the first version appeared on arXiv."
+    )
+    authors = models.TextField(
+        blank=True, help_text="Names separated by commas, in the order arXiv lists them."
+    )
+    abstract = models.TextField(blank=True, help_text="The paper's own abstract (optional).")
+    annotation = models.TextField(
+        blank=True,
+        help_text="Your paragraph on the paper, in Markdown. This is what readers come for.",
+    )
+    annotation_html = models.TextField(blank=True, editable=False)
+    tags = TaggableManager(
+        through=TaggedPaper,
+        blank=True,
+        help_text="Comma-separated. Tags are case-insensitive: “LLM” and “llm” are one tag.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["issue", "section__position", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "arxiv_id"],
+                name="paper_once_per_issue",
+                violation_error_message="This arXiv paper is already in this issue.",
+            ),
+            models.CheckConstraint(condition=~Q(arxiv_id=""), name="paper_has_arxiv_id"),
+            models.CheckConstraint(condition=~Q(title=""), name="paper_has_title"),
+        ]
+        indexes = [
+            models.Index(fields=["issue", "section", "position"], name="paper_issue_order_idx"),
+            models.Index(fields=["section", "arxiv_date"], name="paper_section_date_idx"),
+            models.Index(fields=["arxiv_date"], name="paper_date_idx"),
+            models.Index(fields=["arxiv_id"], name="paper_arxiv_id_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.arxiv_id = arxiv.normalize_arxiv_id(self.arxiv_id)
+        if not self.slug:
+            self.slug = unique_slug(Paper, self.title, max_length=120, exclude_pk=self.pk)
+        if not self.position:
+            last = (
+                Paper.objects.filter(issue_id=self.issue_id, section_id=self.section_id)
+                .exclude(pk=self.pk)
+                .aggregate(models.Max("position"))["position__max"]
+            )
+            self.position = (last or 0) + 1
+        self.annotation_html = render_markdown(self.annotation)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("digests:paper", kwargs={"slug": self.slug})
+
+    @property
+    def author_list(self):
+        return [name.strip() for name in self.authors.split(",") if name.strip()]
+
+    @property
+    def abs_url(self):
+        return arxiv.abs_url(self.arxiv_id)
+
+    @property
+    def pdf_url(self):
+        return arxiv.pdf_url(self.arxiv_id)
+
+    @property
+    def anchor(self):
+        """The paper's fragment id on its issue page."""
+        return f"paper-{self.slug}"

@@ -1,0 +1,205 @@
+"""Public pages. Thin on purpose: what is visible comes from QuerySet methods."""
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
+from django.views.generic import DetailView, ListView, TemplateView
+from taggit.models import Tag
+
+from .filters import PaperFilter
+from .models import Issue, Paper, Section, published_q
+
+
+class PageNumberMixin:
+    """Pagination that never fails: a bad or out-of-range page shows the nearest page."""
+
+    paginate_by = settings.DIGESTS_PAGE_SIZE
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+
+class PreviewMixin:
+    """Drafts and scheduled issues: editors get a preview, everyone else a 404.
+
+    ``visible_to()`` already hides them from readers; this marks the page as a
+    preview and keeps it out of every cache and search engine.
+    """
+
+    def is_preview(self):
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview=self.is_preview(), **kwargs)
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if context["preview"]:
+            add_never_cache_headers(response)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class HomeView(TemplateView):
+    template_name = "digests/home.html"
+    recent_count = 6
+
+    def get_context_data(self, **kwargs):
+        issues = Issue.objects.published().newest_first()
+        latest = issues.with_contents().first()
+        recent = issues.with_paper_count()[1 : self.recent_count + 1] if latest else []
+        return super().get_context_data(latest=latest, recent=recent, **kwargs)
+
+
+class IssueArchiveView(PageNumberMixin, ListView):
+    template_name = "digests/issue_list.html"
+    context_object_name = "issues"
+
+    def get_queryset(self):
+        return Issue.objects.published().newest_first().with_paper_count()
+
+
+class IssueDetailView(PreviewMixin, DetailView):
+    template_name = "digests/issue_detail.html"
+    context_object_name = "issue"
+
+    def get_queryset(self):
+        return Issue.objects.visible_to(self.request.user).with_contents()
+
+    def is_preview(self):
+        return not self.object.is_public
+
+
+class PaperDetailView(PreviewMixin, DetailView):
+    template_name = "digests/paper_detail.html"
+    context_object_name = "paper"
+
+    def get_queryset(self):
+        return Paper.objects.visible_to(self.request.user).for_listing()
+
+    def is_preview(self):
+        return not self.object.issue.is_public
+
+    def get_context_data(self, **kwargs):
+        # Neighbours in the issue, in reading order, from one small query.
+        siblings = list(
+            Paper.objects.filter(issue=self.object.issue_id)
+            .in_issue_order()
+            .values_list("pk", "slug", "title", named=True)
+        )
+        index = next(i for i, row in enumerate(siblings) if row.pk == self.object.pk)
+        return super().get_context_data(
+            previous_paper=siblings[index - 1] if index > 0 else None,
+            next_paper=siblings[index + 1] if index + 1 < len(siblings) else None,
+            position_in_issue=index + 1,
+            papers_in_issue=len(siblings),
+            **kwargs,
+        )
+
+
+class SectionDetailView(PageNumberMixin, ListView):
+    template_name = "digests/section_detail.html"
+    context_object_name = "papers"
+
+    @cached_property
+    def section(self):
+        return get_object_or_404(Section, slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        return Paper.objects.published().filter(section=self.section).newest_first().for_listing()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+def public_tags():
+    """Tags on at least one published paper, with how many such papers carry them."""
+    rule = published_q("digests_taggedpaper_items__content_object__issue__")
+    return Tag.objects.filter(rule).annotate(paper_count=Count("digests_taggedpaper_items"))
+
+
+class TagIndexView(TemplateView):
+    template_name = "digests/tag_list.html"
+
+    def get_context_data(self, **kwargs):
+        tags = public_tags().order_by("name")
+        return super().get_context_data(tags=tags, **kwargs)
+
+
+class TagDetailView(PageNumberMixin, ListView):
+    template_name = "digests/tag_detail.html"
+    context_object_name = "papers"
+
+    @cached_property
+    def tag(self):
+        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        return Paper.objects.published().filter(tags=self.tag).newest_first().for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(tag=self.tag, **kwargs)
+        if context["paginator"].count == 0:
+            # A tag used only on drafts must not reveal what is coming.
+            raise Http404("No published paper has this tag.")
+        return context
+
+
+class PaperBrowserView(PageNumberMixin, ListView):
+    template_name = "digests/paper_list.html"
+    context_object_name = "papers"
+
+    def get(self, request, *args, **kwargs):
+        self.filterset = PaperFilter(
+            self._filter_data(), queryset=Paper.objects.published().newest_first()
+        )
+        response = super().get(request, *args, **kwargs)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            response.status_code = 400
+        return response
+
+    def _filter_data(self):
+        """The query string without empty values (an unused select sends ``tag=``)."""
+        data = self.request.GET.copy()
+        for key in list(data):
+            values = [value for value in data.getlist(key) if value.strip()]
+            if values and key != self.page_kwarg:
+                data.setlist(key, values)
+            else:
+                del data[key]
+        return data or None
+
+    def get_queryset(self):
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return Paper.objects.none()
+        return self.filterset.qs.for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(filter=self.filterset, **kwargs)
+        query = self.request.GET.copy()
+        query.pop(self.page_kwarg, None)
+        context["query_string"] = query.urlencode()
+        context["active_tags"] = self._active_tags()
+        context["tag_choices"] = public_tags().order_by("name")
+        context["year_choices"] = [
+            d.year for d in Paper.objects.published().dates("arxiv_date", "year", order="DESC")
+        ]
+        return context
+
+    def _active_tags(self):
+        """The chosen tags, each with the query string that drops it."""
+        if not self.filterset.is_bound or not self.filterset.is_valid():
+            return []
+        chosen = list(self.filterset.form.cleaned_data.get("tag") or [])
+        active = []
+        for tag in chosen:
+            query = self.request.GET.copy()
+            query.pop(self.page_kwarg, None)
+            query.setlist("tag", [t.slug for t in chosen if t != tag])
+            active.append((tag, query.urlencode()))
+        return active

@@ -1,0 +1,57 @@
+import pytest
+from django.contrib.auth.models import Permission
+
+from .factories import IssueFactory, PaperFactory, SectionFactory, UserFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def editor(db):
+    """Staff with the permissions to change issues and papers (may preview drafts)."""
+    user = UserFactory(username="editor", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="digests",
+            codename__in=[
+                f"{action}_{model}"
+                for action in ("add", "change", "view", "delete")
+                for model in ("issue", "paper", "section")
+            ],
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def staff_without_permission(db):
+    return UserFactory(username="intern", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="chief", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def three_issues(db):
+    """One published, one draft and one scheduled issue, each with a tagged paper."""
+    section = SectionFactory(name="Large Language Models", slug="large-language-models")
+    published = IssueFactory(title="Published Issue", slug="published-issue")
+    draft = IssueFactory.draft(title="Draft Issue", slug="draft-issue")
+    scheduled = IssueFactory.scheduled(title="Scheduled Issue", slug="scheduled-issue")
+    papers = {
+        "published": PaperFactory(
+            issue=published, section=section, title="Public Paper", tags=["public-tag"]
+        ),
+        "draft": PaperFactory(
+            issue=draft, section=section, title="Secret Draft Paper", tags=["draft-only-tag"]
+        ),
+        "scheduled": PaperFactory(
+            issue=scheduled,
+            section=section,
+            title="Secret Scheduled Paper",
+            tags=["scheduled-only-tag"],
+        ),
+    }
+    return {"published": published, "draft": draft, "scheduled": scheduled, "papers": papers}
