@@ -14,6 +14,17 @@ TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
 
 
+class BadInputIs400Mixin:
+    """A refused form answers 400, not 200: the editor's input stays in the form."""
+
+    def changeform_view(self, request, *args, **kwargs):
+        response = super().changeform_view(request, *args, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        if request.method == "POST" and context.get("errors"):
+            response.status_code = 400
+        return response
+
+
 class StateFilter(admin.SimpleListFilter):
     """Draft / scheduled / published, as editors think of an issue."""
 
@@ -60,7 +71,7 @@ class PaperInline(admin.StackedInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
     search_fields = ("title", "intro")
@@ -133,7 +144,7 @@ class IssueAdmin(admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(BadInputIs400Mixin, admin.ModelAdmin):
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
     list_select_related = ("issue", "section")
@@ -160,7 +171,7 @@ class PaperAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(BadInputIs400Mixin, admin.ModelAdmin):
     list_display = ("name", "position", "paper_count")
     list_editable = ("position",)
     search_fields = ("name",)

@@ -6,7 +6,7 @@ from django.db.models import Q
 from taggit.models import Tag
 
 from .arxiv import InvalidArxivId, normalize_arxiv_id
-from .models import Issue, Paper, Section
+from .models import Issue, Paper, Section, public_tags
 
 QUERY_MAX_LENGTH = 200
 
@@ -29,7 +29,7 @@ class PaperFilter(django_filters.FilterSet):
         queryset=Tag.objects.all(),
         to_field_name="slug",
         conjoined=True,  # ?tag=a&tag=b means papers with both tags
-        error_messages={"invalid_choice": "There is no tag “%(value)s”."},
+        error_messages={"invalid_choice": "No published paper has the tag “%(value)s”."},
     )
     year = django_filters.NumberFilter(
         field_name="arxiv_date__year",
@@ -60,6 +60,7 @@ class PaperFilter(django_filters.FilterSet):
         super().__init__(data, *args, **kwargs)
         # Only the choices a reader needs; Issue.published() is evaluated per request.
         self.filters["issue"].queryset = Issue.objects.published().newest_first()
+        self.filters["tag"].queryset = public_tags()
         labels = dict(self.filters["order"].extra["choices"])
         self.filters["order"].extra["choices"] = [
             (value, labels[value]) for value in ("-date", "date", "title")

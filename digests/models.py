@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from . import arxiv
 from .fields import ArxivIdField
@@ -28,6 +28,13 @@ def published_q(prefix="", now=None):
             f"{prefix}published_at__lte": now or timezone.now(),
         }
     )
+
+
+def public_tags():
+    """Tags on at least one published paper (tags used only on drafts stay secret)."""
+    return Tag.objects.filter(
+        published_q("digests_taggedpaper_items__content_object__issue__")
+    ).distinct()
 
 
 def may_preview(user):
@@ -160,8 +167,7 @@ class Issue(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+        self._default_publication_time()
         if not self.slug:
             self.slug = unique_slug(Issue, self.title, max_length=200, exclude_pk=self.pk)
         self.intro_html = render_markdown(self.intro)
@@ -169,6 +175,14 @@ class Issue(models.Model):
 
     def get_absolute_url(self):
         return reverse("digests:issue", kwargs={"slug": self.slug})
+
+    def clean(self):
+        # Before the constraint check: "published, no time" means "publish now".
+        self._default_publication_time()
+
+    def _default_publication_time(self):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
 
     @property
     def state(self):

@@ -10,7 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from .filters import PaperFilter
-from .models import Issue, Paper, Section, published_q
+from .models import Issue, Paper, Section, public_tags, published_q
 
 
 class PageNumberMixin:
@@ -117,17 +117,19 @@ class SectionDetailView(PageNumberMixin, ListView):
         return super().get_context_data(section=self.section, **kwargs)
 
 
-def public_tags():
-    """Tags on at least one published paper, with how many such papers carry them."""
+def tags_with_counts():
+    """Public tags with how many published papers carry each."""
     rule = published_q("digests_taggedpaper_items__content_object__issue__")
-    return Tag.objects.filter(rule).annotate(paper_count=Count("digests_taggedpaper_items"))
+    return public_tags().annotate(
+        paper_count=Count("digests_taggedpaper_items", filter=rule, distinct=True)
+    )
 
 
 class TagIndexView(TemplateView):
     template_name = "digests/tag_list.html"
 
     def get_context_data(self, **kwargs):
-        tags = public_tags().order_by("name")
+        tags = tags_with_counts().order_by("name")
         return super().get_context_data(tags=tags, **kwargs)
 
 
@@ -185,7 +187,7 @@ class PaperBrowserView(PageNumberMixin, ListView):
         query.pop(self.page_kwarg, None)
         context["query_string"] = query.urlencode()
         context["active_tags"] = self._active_tags()
-        context["tag_choices"] = public_tags().order_by("name")
+        context["tag_choices"] = tags_with_counts().order_by("name")
         context["year_choices"] = [
             d.year for d in Paper.objects.published().dates("arxiv_date", "year", order="DESC")
         ]

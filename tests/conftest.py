@@ -55,3 +55,8 @@ def three_issues(db):
         ),
     }
     return {"published": published, "draft": draft, "scheduled": scheduled, "papers": papers}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

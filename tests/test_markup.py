@@ -7,7 +7,9 @@ from digests.markup import ALLOWED_TAGS, render_markdown
 
 
 def test_markdown_becomes_html():
-    html = render_markdown("Some *emphasis*, `code` and a [link](https://arxiv.org/abs/2307.03172).")
+    html = render_markdown(
+        "Some *emphasis*, `code` and a [link](https://arxiv.org/abs/2307.03172)."
+    )
     assert "<em>emphasis</em>" in html
     assert "<code>code</code>" in html
     assert '<a href="https://arxiv.org/abs/2307.03172" rel="noopener">link</a>' in html
