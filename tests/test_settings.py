@@ -1,0 +1,84 @@
+"""Settings come from the environment; production refuses to start half-configured."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_command(args, env, tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean.pop("SECRET_KEY", None)
+    clean.pop("ALLOWED_HOSTS", None)
+    clean.update({"DIGESTS_VAR_DIR": str(tmp_path / "var"), **env})
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def run_check(env, tmp_path):
+    return run_command(["check"], env, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({}, "SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL"),
+        ({"SECRET_KEY": "x" * 60}, "ALLOWED_HOSTS, DATABASE_URL"),
+        ({"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "example.org"}, "DATABASE_URL"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(env, missing, tmp_path):
+    result = run_check({"DJANGO_ENV": "production", **env}, tmp_path)
+    assert result.returncode != 0
+    assert f"DJANGO_ENV=production needs these environment variables: {missing}" in result.stderr
+
+
+def test_development_generates_a_private_secret_key_once(tmp_path):
+    first = run_check({}, tmp_path)
+    assert first.returncode == 0, first.stderr
+    key_file = tmp_path / "var" / "secret_key"
+    key = key_file.read_text()
+    assert len(key.strip()) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    run_check({}, tmp_path)
+    assert key_file.read_text() == key
+
+
+def debug_value(env, tmp_path):
+    result = run_command(
+        ["shell", "-c", "from django.conf import settings; print(settings.DEBUG)"], env, tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "False"),
+        ({"DJANGO_DEBUG": "0"}, "False"),
+        ({"DJANGO_DEBUG": "1"}, "True"),
+        (
+            {
+                "DJANGO_DEBUG": "1",
+                "DJANGO_ENV": "production",
+                "SECRET_KEY": "x" * 60,
+                "ALLOWED_HOSTS": "example.org",
+                "DATABASE_URL": "sqlite:///:memory:",
+            },
+            "False",
+        ),
+    ],
+)
+def test_debug_is_off_unless_asked_for_and_never_in_production(env, expected, tmp_path):
+    assert debug_value(env, tmp_path) == expected
