@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html
@@ -12,6 +11,22 @@ from .models import Issue, Paper, Section
 
 TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+# capfirst() would print "ArXiv"; the name is spelled with a small a.
+LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date"}
+
+
+class PaperFieldsMixin:
+    """Widgets and labels shared by the paper form and the inline rows."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "authors":
+            kwargs.update(TEXTAREA_SMALL)
+        elif db_field.name in ("annotation", "abstract"):
+            kwargs.update(TEXTAREA_ANNOTATION)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in LABELS:
+            field.label = LABELS[db_field.name]
+        return field
 
 
 class BadInputIs400Mixin:
@@ -45,7 +60,7 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PaperInline(admin.StackedInline):
+class PaperInline(PaperFieldsMixin, admin.StackedInline):
     model = Paper
     extra = 1
     ordering = ("section__position", "position", "pk")
@@ -58,13 +73,6 @@ class PaperInline(admin.StackedInline):
         "tags",
     )
     show_change_link = True
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "authors":
-            kwargs.update(TEXTAREA_SMALL)
-        elif db_field.name == "annotation":
-            kwargs.update(TEXTAREA_ANNOTATION)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("section").prefetch_related("tags")
@@ -80,6 +88,9 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
     inlines = [PaperInline]
     actions = ["publish_now", "unpublish"]
     save_on_top = True
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
     fieldsets = (
         (None, {"fields": ("title", "slug")}),
         (
@@ -144,7 +155,7 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(BadInputIs400Mixin, admin.ModelAdmin):
+class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
     list_select_related = ("issue", "section")
@@ -156,7 +167,8 @@ class PaperAdmin(BadInputIs400Mixin, admin.ModelAdmin):
         ("arXiv", {"fields": (("arxiv_id", "arxiv_date"), "authors", "abstract")}),
         ("Editor's notes", {"fields": ("annotation", "tags")}),
     )
-    formfield_overrides = {models.TextField: TEXTAREA_ANNOTATION}
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     @admin.display(description="arXiv", ordering="arxiv_id")
     def arxiv_link(self, paper):

@@ -107,7 +107,9 @@ class Issue(models.Model):
         max_length=200, help_text="For example “AI Research Highlights, June–July 2023”."
     )
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The issue's address: /issues/<slug>/."
+        max_length=200,
+        unique=True,
+        help_text="The issue's address on the site: /issues/this-slug/.",
     )
     status = models.CharField(
         max_length=10,
@@ -246,7 +248,10 @@ class Paper(models.Model):
         max_length=120,
         unique=True,
         blank=True,
-        help_text="The paper's address: /papers/<slug>/. Leave empty to derive it from the title.",
+        help_text=(
+            "The paper's address on the site: /papers/this-slug/. "
+            "Leave empty to derive it from the title."
+        ),
     )
     arxiv_id = ArxivIdField(
         "arXiv id",
