@@ -121,11 +121,7 @@ TEMPLATES = [
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
-    "init_command": (
-        "PRAGMA journal_mode=WAL;"
-        "PRAGMA synchronous=NORMAL;"
-        "PRAGMA foreign_keys=ON;"
-    ),
+    "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"),
 }
 
 DATABASES = {
@@ -232,3 +228,22 @@ DIGESTS_SITE_TAGLINE = os.environ.get(
     "DIGESTS_SITE_TAGLINE", "New arXiv papers, picked and annotated by our editors."
 )
 DIGESTS_PAGE_SIZE = 20
+DIGESTS_COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
+# Comments close this many days after an issue is published (0 = never).
+DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "60"))
+# Who gets an e-mail for each comment held for moderation (comma-separated);
+# empty means every active staff member who may change comments.
+DIGESTS_MODERATOR_EMAILS = env_list("MODERATOR_EMAILS")
+# Behind N trusted proxies the reader's address is the Nth entry from the right
+# of X-Forwarded-For; 0 means use the connection's address.
+DIGESTS_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Comment defences: a form must be on screen this long before it is sent, and
+# is refused once older than the maximum; each reader (IP and e-mail) may post
+# once per interval and WINDOW_MAX times per window (seconds).
+DIGESTS_COMMENT_MIN_SECONDS = 3
+DIGESTS_COMMENT_MAX_AGE = 2 * 60 * 60
+DIGESTS_COMMENT_MIN_INTERVAL = 15
+DIGESTS_COMMENT_WINDOW = 10 * 60
+DIGESTS_COMMENT_WINDOW_MAX = 5
+# Absolute links in e-mails (reply notifications, moderation) start with this.
+DIGESTS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

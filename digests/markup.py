@@ -1,4 +1,4 @@
-"""Editor Markdown to safe HTML.
+"""Editor Markdown and reader plain text to safe HTML.
 
 Editors write intros and annotations in Markdown; it is rendered once, when
 the object is saved, and the stored HTML is what pages show. Raw HTML in the
@@ -7,7 +7,11 @@ that no script, event handler or ``javascript:`` URL can reach a reader even
 if the renderer had a bug.
 """
 
+import re
+
 import nh3
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
 
 _renderer = MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False})
@@ -50,3 +54,37 @@ def render_markdown(text):
             token.tag = f"h{min(int(token.tag[1]) + 3, 6)}"
     html = _renderer.renderer.render(tokens, _renderer.options, {})
     return sanitize(html).strip()
+
+
+# --- Reader comments: plain text, never HTML ---------------------------------------
+
+_COMMENT_URL = re.compile(r"\bhttps?://[^\s<>\"'\x00-\x1f]+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+
+
+def _link(url):
+    # Trailing punctuation belongs to the sentence, unless it closes a bracket in the URL.
+    tail = ""
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        tail = url[-1] + tail
+        url = url[:-1]
+    anchor = format_html('<a href="{}" rel="nofollow ugc noopener">{}</a>', url, url)
+    return anchor + escape(tail)
+
+
+def render_comment(text):
+    """Escaped text with line breaks kept and http(s) links made clickable."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    rendered = []
+    for paragraph in paragraphs:
+        pieces, position = [], 0
+        for match in _COMMENT_URL.finditer(paragraph):
+            pieces.append(escape(paragraph[position : match.start()]))
+            pieces.append(_link(match.group(0)))
+            position = match.end()
+        pieces.append(escape(paragraph[position:]))
+        html = "".join(pieces).strip().replace("\n", "<br>\n")
+        rendered.append(f"<p>{html}</p>")
+    return mark_safe("\n".join(rendered))  # every piece above is escaped or format_html

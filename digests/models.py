@@ -1,12 +1,18 @@
-"""Sections, issues and papers.
+"""Sections, issues, papers and comments.
 
 Who may see what is decided here, in QuerySet methods, and nowhere else:
 views, feeds, sitemaps and template tags all start from ``published()`` or
 ``visible_to(user)``.
 """
 
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Length
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -35,6 +41,19 @@ def public_tags():
     return Tag.objects.filter(
         published_q("digests_taggedpaper_items__content_object__issue__")
     ).distinct()
+
+
+def public_comment_count(field, **extra):
+    """A subquery counting the approved comments of the outer row."""
+    counts = (
+        Comment.objects.public()
+        .filter(**{field: OuterRef("pk")}, **extra)
+        .order_by()
+        .values(field)
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counts, output_field=models.IntegerField()), 0)
 
 
 def may_preview(user):
@@ -89,12 +108,24 @@ class IssueQuerySet(models.QuerySet):
         return self.order_by("-published_at", "-pk")
 
     def with_paper_count(self):
-        return self.annotate(paper_count=Count("papers", distinct=True))
+        return self.annotate(
+            paper_count=Count("papers", distinct=True),
+            comment_count=public_comment_count("issue"),
+        )
 
     def with_contents(self):
         """Everything the issue page shows, in a fixed number of queries."""
-        return self.prefetch_related(
-            Prefetch("papers", queryset=Paper.objects.in_issue_order().for_listing())
+        return self.annotate(
+            comment_count=public_comment_count("issue"),
+            discussion_count=public_comment_count("issue", paper__isnull=True),
+            discussion_threads=public_comment_count(
+                "issue", paper__isnull=True, parent__isnull=True
+            ),
+        ).prefetch_related(
+            Prefetch(
+                "papers",
+                queryset=Paper.objects.in_issue_order().for_listing().with_comment_count(),
+            )
         )
 
 
@@ -139,6 +170,14 @@ class Issue(models.Model):
         blank=True, help_text="The editor's introduction, in Markdown. Shown above the contents."
     )
     intro_html = models.TextField(blank=True, editable=False)
+    comments_open = models.BooleanField(
+        "readers may comment",
+        default=True,
+        help_text=(
+            "Untick to close the discussion. Comments also close by themselves "
+            "a while after publication (see the COMMENTS_CLOSE_AFTER_DAYS setting)."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -199,6 +238,17 @@ class Issue(models.Model):
     def is_public(self):
         return self.state == "published"
 
+    def comments_closed_reason(self, now=None):
+        """Why readers can't comment now, or '' when they can."""
+        if not self.is_public:
+            return "Comments open when the issue is published."
+        if not self.comments_open:
+            return "Comments on this issue are closed."
+        days = settings.DIGESTS_COMMENTS_CLOSE_AFTER_DAYS
+        if days and (now or timezone.now()) > self.published_at + timedelta(days=days):
+            return f"Comments close {days} days after an issue is published."
+        return ""
+
 
 class PaperQuerySet(models.QuerySet):
     def published(self, now=None):
@@ -216,6 +266,15 @@ class PaperQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-arxiv_date", "-issue__published_at", "position", "pk")
+
+    def with_comment_count(self):
+        return self.annotate(comment_count=public_comment_count("paper"))
+
+    def with_discussion(self):
+        """Counts the paper page's comment section needs."""
+        return self.with_comment_count().annotate(
+            discussion_threads=public_comment_count("paper", parent__isnull=True)
+        )
 
 
 class TaggedPaper(TaggedItemBase):
@@ -333,3 +392,175 @@ class Paper(models.Model):
     def anchor(self):
         """The paper's fragment id on its issue page."""
         return f"paper-{self.slug}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def public(self):
+        """The only comments readers ever see."""
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def threads(self):
+        """Top-level comments, oldest first, with what their heading shows."""
+        return self.filter(parent__isnull=True).order_by("created_at", "pk")
+
+    def pending_first(self):
+        order = models.Case(
+            models.When(status=Comment.Status.PENDING, then=0),
+            default=1,
+            output_field=models.IntegerField(),
+        )
+        return self.alias(pending_order=order).order_by("pending_order", "-created_at")
+
+
+class Comment(models.Model):
+    """A reader's (or an editor's) comment under an issue or one of its papers.
+
+    Replies are one level deep: ``parent`` is always a top-level comment, and
+    ``in_reply_to`` remembers which comment of the thread was answered.
+    """
+
+    BODY_MAX_LENGTH = 5000
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        SPAM = "spam", "Spam"
+        REMOVED = "removed", "Removed"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    paper = models.ForeignKey(
+        Paper,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        null=True,
+        blank=True,
+        help_text="Set when the comment discusses one paper (it then shows on that paper's page).",
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, related_name="replies", null=True, blank=True
+    )
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    author_name = models.CharField(max_length=80)
+    author_email = models.EmailField(help_text="Never shown publicly.")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    is_editor = models.BooleanField(
+        default=False, help_text="Written by a signed-in editor; shown with an “Editor” badge."
+    )
+    body = models.TextField(max_length=BODY_MAX_LENGTH)
+    body_hash = models.CharField(max_length=64, editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    held_reason = models.CharField(
+        max_length=200, blank=True, help_text="Why the rules held this comment for moderation."
+    )
+    notify_replies = models.BooleanField(
+        "e-mail me replies", default=False, help_text="The author asked to hear about replies."
+    )
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_hash = models.CharField(
+        "IP hash", max_length=64, blank=True, help_text="Salted hash of the address; never the IP."
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    moderated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "spam", "removed"]),
+                name="comment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("body"), 1)
+                & LessThanOrEqual(Length("body"), 5000),
+                name="comment_body_length",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=False) | Q(in_reply_to__isnull=True),
+                name="comment_reply_has_thread",
+            ),
+            models.UniqueConstraint(
+                fields=["issue", "body_hash"],
+                name="comment_body_once_per_issue",
+                violation_error_message="This exact comment has already been posted here.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["issue", "paper", "status", "parent", "created_at"],
+                name="comment_thread_idx",
+            ),
+            models.Index(fields=["paper", "status"], name="comment_paper_idx"),
+            models.Index(fields=["author_email", "status"], name="comment_author_idx"),
+            models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.author_name} on {self.issue}: {self.body[:50]}"
+
+    def save(self, *args, **kwargs):
+        self.body_hash = body_fingerprint(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        """The comment's anchor on the page (and comment page) where its thread is."""
+        root = self.parent or self
+        earlier = (
+            Comment.objects.public()
+            .threads()
+            .filter(issue_id=root.issue_id, paper_id=root.paper_id)
+            .filter(
+                Q(created_at__lt=root.created_at) | Q(created_at=root.created_at, pk__lt=root.pk)
+            )
+            .count()
+        )
+        page = earlier // settings.DIGESTS_COMMENTS_PER_PAGE + 1
+        base = (root.paper or root.issue).get_absolute_url()
+        query = f"?comments={page}" if page > 1 else ""
+        return f"{base}{query}#{self.anchor}"
+
+    @property
+    def anchor(self):
+        return f"comment-{self.pk}"
+
+    @property
+    def is_public(self):
+        return self.status == self.Status.APPROVED
+
+
+def body_fingerprint(body):
+    """The same words with other spacing or case count as the same comment."""
+    normalised = " ".join(body.split()).casefold()
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+class BlockedTerm(models.Model):
+    """A word, phrase or domain that holds a comment for moderation."""
+
+    term = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text=(
+            "Matched case-insensitively as a whole word or phrase, "
+            "e.g. “casino” or “cheap-pills.example”."
+        ),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["term"]
+        verbose_name = "blocked term"
+
+    def __str__(self):
+        return self.term
+
+    def save(self, *args, **kwargs):
+        self.term = " ".join(self.term.split()).casefold()
+        super().save(*args, **kwargs)

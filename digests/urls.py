@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .comment_views import UnsubscribeView
 
 app_name = "digests"
 
@@ -12,5 +13,6 @@ urlpatterns = [
     path("papers/<slug:slug>/", views.PaperDetailView.as_view(), name="paper"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("tags/", views.TagIndexView.as_view(), name="tag_list"),
-    path("tags/<slug:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("comments/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
 ]

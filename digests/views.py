@@ -9,6 +9,7 @@ from django.utils.functional import cached_property
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from .comment_views import CommentsMixin
 from .filters import PaperFilter
 from .models import Issue, Paper, Section, public_tags, published_q
 
@@ -64,7 +65,7 @@ class IssueArchiveView(PageNumberMixin, ListView):
         return Issue.objects.published().newest_first().with_paper_count()
 
 
-class IssueDetailView(PreviewMixin, DetailView):
+class IssueDetailView(CommentsMixin, PreviewMixin, DetailView):
     template_name = "digests/issue_detail.html"
     context_object_name = "issue"
 
@@ -74,16 +75,28 @@ class IssueDetailView(PreviewMixin, DetailView):
     def is_preview(self):
         return not self.object.is_public
 
+    def discussion(self):
+        return self.object, None
 
-class PaperDetailView(PreviewMixin, DetailView):
+    def discussion_counts(self):
+        return self.object.discussion_count, self.object.discussion_threads
+
+
+class PaperDetailView(CommentsMixin, PreviewMixin, DetailView):
     template_name = "digests/paper_detail.html"
     context_object_name = "paper"
 
     def get_queryset(self):
-        return Paper.objects.visible_to(self.request.user).for_listing()
+        return Paper.objects.visible_to(self.request.user).for_listing().with_discussion()
 
     def is_preview(self):
         return not self.object.issue.is_public
+
+    def discussion(self):
+        return self.object.issue, self.object
+
+    def discussion_counts(self):
+        return self.object.comment_count, self.object.discussion_threads
 
     def get_context_data(self, **kwargs):
         # Neighbours in the issue, in reading order, from one small query.

@@ -1,5 +1,12 @@
+from datetime import timedelta
+
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import format_lazy
+from django.utils.timesince import timesince
+
+from ..markup import render_comment
 
 register = template.Library()
 
@@ -20,3 +27,20 @@ def page_query(context, number):
     query = context["request"].GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
+
+
+@register.filter
+def comment_html(text):
+    return render_comment(text)
+
+
+@register.filter
+def relative_time(moment, now=None):
+    """“just now”, “5 minutes ago”, “3 days ago”, then the date itself."""
+    now = now or timezone.now()
+    delta = now - moment
+    if delta < timedelta(minutes=1):
+        return "just now"
+    if delta < timedelta(days=30):
+        return f"{timesince(moment, now, depth=1)} ago"
+    return date_format(timezone.localtime(moment), "j M Y")
