@@ -5,6 +5,7 @@ validate the form; everything with a rule in it happens here.
 """
 
 import logging
+import math
 import re
 import time
 import unicodedata
@@ -131,18 +132,21 @@ def check_rate_limit(*identities, now=None):
                 retry = max(1, int((oldest + window // 60) * 60 - now))
                 raise CommentRefused(
                     f"You have posted {limit} comments in the last {window // 60} minutes. "
-                    f"Please wait {retry} seconds and post again; your text is kept below.",
+                    f"Please wait {seconds(retry)} and post again; your text is kept below.",
                     status=429,
                     retry_after=retry,
                 )
             if not cache.add(f"{key}:last", now, timeout=interval):
-                last = cache.get(f"{key}:last") or now
-                retry = max(1, int(interval - (now - last)))
-                raise CommentRefused(
-                    f"Please wait {retry} seconds between comments; your text is kept below.",
-                    status=429,
-                    retry_after=retry,
-                )
+                last = cache.get(f"{key}:last")
+                if last is not None and now - last < interval:
+                    retry = max(1, math.ceil(interval - (now - last)))
+                    raise CommentRefused(
+                        f"Please wait {seconds(retry)} between comments; "
+                        "your text is kept below.",
+                        status=429,
+                        retry_after=retry,
+                    )
+                cache.set(f"{key}:last", now, timeout=interval)
         for identity in filter(None, identities):
             key = f"comments:rate:{hash_key(identity)}:{bucket}"
             cache.add(key, 0, timeout=window + 60)
@@ -157,6 +161,10 @@ def check_rate_limit(*identities, now=None):
             status=503,
             retry_after=60,
         ) from error
+
+
+def seconds(count):
+    return f"{count} second{'s' if count != 1 else ''}"
 
 
 def hash_key(identity):

@@ -69,3 +69,13 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Rate limits live in the cache: every test starts with a clean one."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from digests.models import Issue, Paper, Section
+from digests.models import Comment, Issue, Paper, Section
 
 
 class SectionFactory(factory.django.DjangoModelFactory):
@@ -68,3 +68,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password("correct horse battery staple")
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Comment
+
+    issue = factory.SubFactory(IssueFactory)
+    author_name = factory.Sequence(lambda n: f"Reader {n}")
+    author_email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    body = factory.Sequence(lambda n: f"Comment number {n}: thanks for the summary.")
+    status = Comment.Status.APPROVED

@@ -1,0 +1,236 @@
+"""The comment rules in digests/comments.py, one by one."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from digests import comments
+from digests.comments import CommentRefused
+from digests.models import BlockedTerm, Comment
+
+from .factories import CommentFactory, IssueFactory, PaperFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def create(issue, **kwargs):
+    kwargs.setdefault("author_name", "Ada")
+    kwargs.setdefault("author_email", "ada@example.org")
+    kwargs.setdefault("body", "Nice update!")
+    kwargs.setdefault("ip", "192.0.2.1")
+    return comments.create(issue=issue, **kwargs)
+
+
+@pytest.fixture
+def issue():
+    return IssueFactory()
+
+
+def test_a_first_comment_from_an_address_is_held(issue):
+    comment = create(issue)
+    assert comment.status == Comment.Status.PENDING
+    assert "first comment" in comment.held_reason
+
+
+def test_an_author_with_an_approved_comment_is_approved_at_once(issue):
+    CommentFactory(issue=issue, author_email="ada@example.org")
+    comment = create(issue, author_email="ADA@example.org", body="Second thoughts.")
+    assert comment.status == Comment.Status.APPROVED
+
+
+def test_a_held_or_spam_comment_does_not_make_an_author_known(issue):
+    CommentFactory(issue=issue, author_email="ada@example.org", status=Comment.Status.SPAM)
+    CommentFactory(issue=issue, author_email="ada@example.org", status=Comment.Status.PENDING)
+    assert create(issue, body="Again").status == Comment.Status.PENDING
+
+
+def test_more_than_two_links_are_held_even_for_known_authors(issue):
+    CommentFactory(issue=issue, author_email="ada@example.org")
+    two = create(issue, body="See https://a.example and https://b.example", ip="192.0.2.2")
+    assert two.status == Comment.Status.APPROVED
+    three = create(
+        issue,
+        body="https://a.example https://b.example www.c.example",
+        ip="192.0.2.3",
+        author_email="ada@example.org",
+        rate_limit=False,
+    )
+    assert three.status == Comment.Status.PENDING
+    assert three.held_reason == "3 links (more than 2)"
+
+
+def test_blocklisted_words_hold_a_comment(issue):
+    CommentFactory(issue=issue, author_email="ada@example.org")
+    BlockedTerm.objects.create(term="Casino")
+    held = create(issue, body="Best CASINO bonuses here")
+    assert held.status == Comment.Status.PENDING
+    assert held.held_reason == "blocked term: casino"
+    # Whole words only: "casinos" is not "casino", and a word inside another is fine.
+    ok = create(issue, body="Occasionally insightful.", rate_limit=False)
+    assert ok.status == Comment.Status.APPROVED
+
+
+def test_signed_in_staff_are_approved_at_once_as_editor(issue):
+    editor = UserFactory(username="chief", is_staff=True, first_name="Chief", last_name="Editor")
+    comment = create(issue, user=editor, author_name="", author_email="")
+    assert comment.status == Comment.Status.APPROVED
+    assert comment.is_editor and comment.author_name == "Chief Editor"
+
+
+def test_a_signed_in_reader_who_is_not_staff_is_not_an_editor(issue):
+    reader = UserFactory(username="reader")
+    comment = create(issue, user=reader)
+    assert not comment.is_editor and comment.status == Comment.Status.PENDING
+
+
+def test_honeypot_is_stored_as_spam(issue):
+    comment = create(issue, honeypot="http://spam.example")
+    assert comment.status == Comment.Status.SPAM
+
+
+def test_comments_close_when_the_editor_closes_them(issue):
+    issue.comments_open = False
+    issue.save()
+    with pytest.raises(CommentRefused) as refused:
+        create(issue)
+    assert refused.value.status == 403
+    assert "closed" in refused.value.message
+
+
+def test_comments_close_automatically_after_n_days(issue, settings):
+    settings.DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = 30
+    issue.published_at = timezone.now() - timedelta(days=31)
+    issue.save()
+    with pytest.raises(CommentRefused, match="close 30 days after"):
+        create(issue)
+    settings.DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = 0  # never
+    assert create(issue).pk
+
+
+def test_editors_may_still_comment_on_a_closed_issue(issue):
+    issue.comments_open = False
+    issue.save()
+    editor = UserFactory(username="chief", is_staff=True)
+    assert create(issue, user=editor).is_public
+
+
+def test_an_identical_body_twice_on_one_issue_is_refused(issue):
+    create(issue, body="Nice   update!")
+    with pytest.raises(CommentRefused, match="already been posted"):
+        create(issue, body="nice update!", author_email="bob@example.org", ip="192.0.2.99")
+    # Another issue is another conversation.
+    assert create(IssueFactory(), body="Nice update!", rate_limit=False).pk
+
+
+def test_replies_are_one_level_deep_and_say_whom_they_answer(issue):
+    root = CommentFactory(issue=issue, author_name="Ada")
+    first = CommentFactory(issue=issue, parent=root, in_reply_to=root, author_name="Bob")
+    answer = create(issue, reply_to=first, body="Bob, I agree.")
+    assert answer.parent == root
+    assert answer.in_reply_to == first
+
+
+def test_replies_follow_the_thread_onto_its_paper(issue):
+    paper = PaperFactory(issue=issue)
+    root = CommentFactory(issue=issue, paper=paper)
+    reply = create(issue, reply_to=root, body="On this paper")
+    assert reply.paper == paper
+
+
+def test_a_reply_to_a_hidden_comment_is_refused(issue):
+    pending = CommentFactory(issue=issue, status=Comment.Status.PENDING)
+    with pytest.raises(CommentRefused, match="not available"):
+        create(issue, reply_to=pending)
+
+
+def test_control_characters_are_stripped_and_unicode_kept(issue):
+    body = "Emoji 🎉, Arabic مرحبا, e\u0301 combining\x00\x07\x1b[31m, tab\tand\r\nnew line\x7f"
+    comment = create(issue, body=body, author_name="Zoë\x00 \u202eRTL")
+    assert comment.body == "Emoji 🎉, Arabic مرحبا, e\u0301 combining[31m, tab\tand\nnew line"
+    assert comment.author_name == "Zoë \u202eRTL"
+
+
+def test_ip_is_stored_only_as_a_salted_hash(issue):
+    comment = create(issue, ip="203.0.113.7")
+    assert comment.ip_hash and "203.0.113.7" not in comment.ip_hash
+    assert comment.ip_hash == comments.hash_ip("203.0.113.7")
+    assert comments.hash_ip("203.0.113.8") != comment.ip_hash
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moderators_get_an_email_for_each_held_comment(settings):
+    settings.DIGESTS_MODERATOR_EMAILS = ["mod@example.org"]
+    issue = IssueFactory()
+    create(issue, body="Please look at this one")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["mod@example.org"]
+    assert "Please look at this one" in message.body
+    assert "/admin/digests/comment/" in message.body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_who_may_moderate_are_the_default_recipients():
+    UserFactory(username="mod", email="mod@example.org", is_staff=True, is_superuser=True)
+    UserFactory(username="intern", email="intern@example.org", is_staff=True)
+    create(IssueFactory())
+    assert mail.outbox[0].to == ["mod@example.org"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_approved_comment_sends_no_moderation_mail(settings):
+    settings.DIGESTS_MODERATOR_EMAILS = ["mod@example.org"]
+    issue = IssueFactory()
+    CommentFactory(issue=issue, author_email="ada@example.org")
+    create(issue, body="Known author")
+    assert mail.outbox == []
+
+
+class TestRateLimits:
+    def test_a_second_comment_within_15_seconds_is_refused_with_retry_after(self, issue):
+        create(issue, body="one")
+        with pytest.raises(CommentRefused) as refused:
+            create(issue, body="two")
+        assert refused.value.status == 429
+        assert 1 <= refused.value.retry_after <= 15
+
+    def test_the_same_email_from_another_address_is_limited_too(self, issue):
+        create(issue, body="one", ip="192.0.2.1")
+        with pytest.raises(CommentRefused) as refused:
+            create(issue, body="two", ip="198.51.100.1")
+        assert refused.value.status == 429
+
+    def test_more_than_five_in_ten_minutes_is_refused(self, issue, settings):
+        start = 1_000_000.0
+        for n in range(5):
+            comments.check_rate_limit("ip-a", now=start + n * 20)
+        with pytest.raises(CommentRefused) as refused:
+            comments.check_rate_limit("ip-a", now=start + 120)
+        assert refused.value.status == 429
+        assert "5 comments in the last 10 minutes" in refused.value.message
+        assert 0 < refused.value.retry_after <= 600
+        # Ten minutes later the window has moved on.
+        comments.check_rate_limit("ip-a", now=start + 700)
+
+    def test_different_readers_do_not_limit_each_other(self, issue):
+        create(issue, body="one", ip="192.0.2.1", author_email="a@example.org")
+        create(issue, body="two", ip="192.0.2.2", author_email="b@example.org")
+
+    def test_editors_are_not_rate_limited(self, issue):
+        editor = UserFactory(username="chief", is_staff=True)
+        for n in range(7):
+            create(issue, user=editor, body=f"Editor note {n}")
+
+    def test_a_dead_cache_fails_closed(self, issue, settings):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            }
+        }
+        with pytest.raises(CommentRefused) as refused:
+            create(issue)
+        assert refused.value.status == 503
+        assert not Comment.objects.exists()
