@@ -134,7 +134,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("DIGESTS_TEST_SQLITE") or None}
+    # Tests use a real file, not shared-cache memory: concurrency tests need
+    # SQLite's real locking (WAL, busy timeout) to mean what it means in production.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get("DIGESTS_TEST_SQLITE") or str(VAR_DIR / "test-db.sqlite3")
+    }
     # A missing var/ folder must not stop the first `migrate`.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 

@@ -100,8 +100,12 @@ class CommentsMixin:
             form = CommentForm(
                 editor=editor, initial={"reply_to": reply_to.pk if reply_to else None}
             )
-        elif form.data.get("reply_to"):
-            reply_to = Comment.objects.public().filter(pk=form["reply_to"].value()).first()
+        elif getattr(form, "cleaned_data", {}).get("reply_to"):
+            reply_to = (
+                Comment.objects.public()
+                .filter(pk=form.cleaned_data["reply_to"], issue=issue)
+                .first()
+            )
         context.update(
             comment_page=page,
             comment_threads=thread_list,

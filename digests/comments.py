@@ -141,8 +141,7 @@ def check_rate_limit(*identities, now=None):
                 if last is not None and now - last < interval:
                     retry = max(1, math.ceil(interval - (now - last)))
                     raise CommentRefused(
-                        f"Please wait {seconds(retry)} between comments; "
-                        "your text is kept below.",
+                        f"Please wait {seconds(retry)} between comments; your text is kept below.",
                         status=429,
                         retry_after=retry,
                     )
@@ -334,11 +333,13 @@ def notify_reply(comment):
     """Tell the authors of the thread (who opted in) that ``comment`` answers them."""
     if comment.parent_id is None or not comment.is_public:
         return
-    answered = [comment.in_reply_to, comment.parent]
+    # Read the preference now, not when the reply was written: the reader may
+    # have unsubscribed while the reply waited for moderation.
+    answered = Comment.objects.filter(
+        pk__in=[comment.in_reply_to_id, comment.parent_id], notify_replies=True
+    ).order_by("-created_at")
     sent = {comment.author_email.casefold()}
     for target in answered:
-        if target is None or not target.notify_replies:
-            continue
         address = target.author_email.casefold()
         if address in sent:
             continue

@@ -58,7 +58,9 @@ class CommentForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     shown_at = forms.CharField(widget=forms.HiddenInput, required=False)
-    reply_to = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    reply_to = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
+    )
 
     def __init__(self, *args, editor=None, **kwargs):
         super().__init__(*args, **kwargs)

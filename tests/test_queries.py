@@ -16,9 +16,9 @@ pytestmark = pytest.mark.django_db
 TAGS = ["llm", "efficiency", "long context", "vision", "audio"]
 
 
-def build_issue(size):
-    issue = IssueFactory(slug=f"issue-{size}")
-    sections = [SectionFactory(slug=f"s{size}-{n}") for n in range(4)]
+def build_issue(size, label=""):
+    issue = IssueFactory(slug=f"issue-{size}{label}")
+    sections = [SectionFactory(slug=f"s{size}{label}-{n}") for n in range(4)]
     for n in range(size):
         PaperFactory(issue=issue, section=sections[n % 4], tags=TAGS[: 1 + n % len(TAGS)])
     return issue
@@ -55,3 +55,50 @@ def test_query_count_does_not_grow_with_papers(client, page):
     large = build_issue(25)
     large_count = count_queries(client, url_for(large))
     assert small_count == large_count == expected, (small_count, large_count)
+
+
+def add_comments(issue, count, paper=None):
+    """``count`` approved comments: a third of them replies, as real threads go."""
+    from digests.models import Comment
+
+    roots = Comment.objects.bulk_create(
+        Comment(
+            issue=issue,
+            paper=paper,
+            author_name=f"Reader {n}",
+            author_email=f"r{n}@example.org",
+            body=f"Thread {n} on {issue.pk}",
+            body_hash=f"{issue.pk}-{paper and paper.pk}-root-{n}",
+            status="approved",
+        )
+        for n in range(count - count // 3)
+    )
+    Comment.objects.bulk_create(
+        Comment(
+            issue=issue,
+            paper=paper,
+            parent=roots[n % len(roots)],
+            in_reply_to=roots[n % len(roots)],
+            author_name=f"Replier {n}",
+            author_email=f"p{n}@example.org",
+            body=f"Reply {n}",
+            body_hash=f"{issue.pk}-{paper and paper.pk}-reply-{n}",
+            status="approved",
+        )
+        for n in range(count // 3)
+    )
+
+
+@pytest.mark.parametrize("page", ["issue", "paper"])
+def test_comment_sections_cost_the_same_with_0_50_and_500_comments(client, page):
+    counts = []
+    for size in (0, 50, 500):
+        issue = build_issue(5, label=f"-c{size}")
+        paper = issue.papers.first()
+        add_comments(issue, size, paper=paper if page == "paper" else None)
+        url = issue.get_absolute_url() if page == "issue" else paper.get_absolute_url()
+        counts.append(count_queries(client, url))
+        if size:
+            html = client.get(url).content.decode()
+            assert f"{size} comments" in html
+    assert counts[0] == counts[1] == counts[2] == PAGES[page][1], counts

@@ -1,0 +1,86 @@
+"""Two gunicorn processes sharing Redis agree on comment rate limits."""
+
+import http.cookiejar
+import re
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+from django.core import signing
+
+from digests.forms import TIMESTAMP_SALT
+
+from .servers import gunicorn, manage, project_env, redis_available
+
+pytestmark = pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")
+
+SECRET = "test-secret-key-" + "x" * 40
+ISSUE = "/issues/ai-research-highlights-june-july-2023/"
+
+
+@pytest.fixture(scope="module")
+def site_env(tmp_path_factory):
+    var = tmp_path_factory.mktemp("site")
+    env = project_env(
+        SECRET_KEY=SECRET,
+        DIGESTS_VAR_DIR=str(var),
+        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        COMMENTS_CLOSE_AFTER_DAYS="0",
+    )
+    manage("migrate", "--noinput", env=env)
+    manage("collectstatic", "--noinput", env=env)
+    manage("load_demo", env=env)
+    return env
+
+
+class Reader:
+    """A browser with its own cookies, talking to one server."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def post_comment(self, body, email="same@example.org"):
+        page = self.opener.open(self.base + ISSUE, timeout=10).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        data = {
+            "csrfmiddlewaretoken": token,
+            "author_name": "Same Reader",
+            "author_email": email,
+            "body": body,
+            "website": "",
+            "reply_to": "",
+            # A form shown a minute ago, signed with the servers' key.
+            "shown_at": signing.dumps(time.time() - 60, key=SECRET, salt=TIMESTAMP_SALT),
+        }
+        request = urllib.request.Request(
+            self.base + ISSUE,
+            data=urllib.parse.urlencode(data).encode(),
+            headers={"Referer": self.base + ISSUE},
+        )
+        try:
+            response = self.opener.open(request, timeout=10)
+            return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read().decode()
+
+
+def test_rate_limit_holds_across_two_processes(site_env):
+    with gunicorn(site_env) as first, gunicorn(site_env) as second:
+        status, _, page = Reader(first).post_comment("Posted through the first server")
+        assert status == 200 and "held for moderation" in page  # followed the redirect
+        status, headers, page = Reader(second).post_comment("Posted through the second server")
+        assert status == 429
+        assert 1 <= int(headers["Retry-After"]) <= 15
+        assert "Posted through the second server" in page  # the text is kept
+        status, _, _ = Reader(second).post_comment(
+            "Someone else entirely", email="other@example.org"
+        )
+        assert status == 429  # same address (loopback) within 15 s
