@@ -111,3 +111,14 @@ def test_ensure_editor_uses_the_environment(monkeypatch):
     assert "DJANGO_SUPERUSER_PASSWORD" in output
     user = get_user_model().objects.get(username="chief")
     assert user.check_password("a long passphrase here") and user.email == "chief@example.org"
+
+
+def test_demo_has_a_reader_discussion_with_an_editor_reply():
+    from digests.models import Comment
+
+    run("load_demo")
+    issue = Issue.objects.get()
+    assert Comment.objects.public().filter(issue=issue, paper__isnull=True).count() == 4
+    editor_reply = Comment.objects.get(is_editor=True)
+    assert "billion" in editor_reply.in_reply_to.body
+    assert Comment.objects.filter(paper__arxiv_id="2306.11695").count() == 1

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from digests.models import Issue, Paper, Section
+from digests.models import Comment, Issue, Paper, Section
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "highlights-2023-06-07.toml"
 
@@ -83,4 +83,27 @@ class Command(BaseCommand):
                 annotation=spec.get("annotation", "").strip(),
             )
             paper.tags.set(spec.get("tags", []))
+        self._comments(issue, demo.get("comments", []))
         return issue
+
+    def _comments(self, issue, specs):
+        """Approved demo comments, written straight to the table: the rules are for readers."""
+        created = []
+        for spec in specs:
+            target = created[spec["reply_to"] - 1] if spec.get("reply_to") else None
+            comment = Comment(
+                issue=issue,
+                paper=issue.papers.get(arxiv_id=spec["paper"]) if spec.get("paper") else None,
+                parent=(target.parent or target) if target else None,
+                in_reply_to=target,
+                author_name=spec["author"],
+                author_email=spec["email"],
+                is_editor=spec.get("editor", False),
+                body=spec["body"].strip(),
+                status=Comment.Status.APPROVED,
+                created_at=spec["posted_at"],
+            )
+            if target:
+                comment.paper = (target.parent or target).paper
+            comment.save()
+            created.append(comment)
