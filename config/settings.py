@@ -234,7 +234,7 @@ DIGESTS_SITE_TAGLINE = os.environ.get(
 DIGESTS_PAGE_SIZE = 20
 DIGESTS_COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
 # Comments close this many days after an issue is published (0 = never).
-DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "60"))
+DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))
 # Who gets an e-mail for each comment held for moderation (comma-separated);
 # empty means every active staff member who may change comments.
 DIGESTS_MODERATOR_EMAILS = env_list("MODERATOR_EMAILS")
