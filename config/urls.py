@@ -1,5 +1,9 @@
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+
+from digests.sitemaps import SITEMAPS
+from digests.views import robots_txt
 
 admin.site.site_header = "digests: editor's desk"
 admin.site.site_title = "digests admin"
@@ -7,5 +11,13 @@ admin.site.index_title = "Issues, papers and sections"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
+    path("robots.txt", robots_txt, name="robots"),
     path("", include("digests.urls")),
 ]

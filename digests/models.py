@@ -395,9 +395,9 @@ class Paper(models.Model):
 
 
 class CommentQuerySet(models.QuerySet):
-    def public(self):
-        """The only comments readers ever see."""
-        return self.filter(status=Comment.Status.APPROVED)
+    def public(self, now=None):
+        """The only comments readers ever see: approved, under a public issue."""
+        return self.filter(published_q("issue__", now=now), status=Comment.Status.APPROVED)
 
     def threads(self):
         """Top-level comments, oldest first, with what their heading shows."""

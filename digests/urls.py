@@ -2,17 +2,58 @@ from django.urls import path
 
 from . import views
 from .comment_views import UnsubscribeView
+from .feeds import (
+    CommentsFeed,
+    IssueCommentsFeed,
+    IssuesFeed,
+    PapersFeed,
+    SectionFeed,
+    TagFeed,
+    formats,
+)
 
 app_name = "digests"
+
+issues_feed = formats(IssuesFeed, ("rss", "atom", "json"))
+papers_feed = formats(PapersFeed, ("rss", "atom", "json"))
+comments_feed = formats(CommentsFeed)
+section_feed = formats(SectionFeed)
+tag_feed = formats(TagFeed)
+issue_comments_feed = formats(IssueCommentsFeed)
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("issues/", views.IssueArchiveView.as_view(), name="issue_list"),
     path("issues/<slug:slug>/", views.IssueDetailView.as_view(), name="issue"),
+    path("issues/<slug:slug>.bib", views.issue_bibtex, name="issue_bibtex"),
     path("papers/", views.PaperBrowserView.as_view(), name="paper_list"),
+    path("papers.bib", views.browser_bibtex, name="paper_list_bibtex"),
     path("papers/<slug:slug>/", views.PaperDetailView.as_view(), name="paper"),
+    path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper_bibtex"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("tags/", views.TagIndexView.as_view(), name="tag_list"),
     path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("comments/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
+    path("subscribe/", views.SubscribeView.as_view(), name="subscribe"),
+    # Feeds: RSS at the plain address, Atom and JSON beside it.
+    path("feed/", issues_feed["rss"], name="feed"),
+    path("feed/atom/", issues_feed["atom"], name="feed_atom"),
+    path("feed/json/", issues_feed["json"], name="feed_json"),
+    path("feed/papers/", papers_feed["rss"], name="papers_feed"),
+    path("feed/papers/atom/", papers_feed["atom"], name="papers_feed_atom"),
+    path("feed/papers/json/", papers_feed["json"], name="papers_feed_json"),
+    path("feed/comments/", comments_feed["rss"], name="comments_feed"),
+    path("feed/comments/atom/", comments_feed["atom"], name="comments_feed_atom"),
+    path("sections/<slug:slug>/feed/", section_feed["rss"], name="section_feed"),
+    path("sections/<slug:slug>/feed/atom/", section_feed["atom"], name="section_feed_atom"),
+    path("tags/<str:slug>/feed/", tag_feed["rss"], name="tag_feed"),
+    path("tags/<str:slug>/feed/atom/", tag_feed["atom"], name="tag_feed_atom"),
+    path(
+        "issues/<slug:slug>/comments/feed/", issue_comments_feed["rss"], name="issue_comments_feed"
+    ),
+    path(
+        "issues/<slug:slug>/comments/feed/atom/",
+        issue_comments_feed["atom"],
+        name="issue_comments_feed_atom",
+    ),
 ]

@@ -2,16 +2,47 @@
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from . import citations
 from .comment_views import CommentsMixin
 from .filters import PaperFilter
 from .models import Issue, Paper, Section, public_tags, published_q
+
+
+class PageMetaMixin:
+    """Title and description for <title>, the meta description and preview cards."""
+
+    og_type = "website"
+
+    def page_title(self, context):
+        return ""
+
+    def page_description(self, context):
+        return ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        title = self.page_title(context)
+        page = context.get("page_obj")
+        if title and page is not None and page.number > 1:
+            title = f"{title} (page {page.number})"
+        description = " ".join(strip_tags(self.page_description(context) or "").split())
+        context.update(
+            page_title=title,
+            page_description=Truncator(description).words(40) if description else "",
+            og_type=self.og_type,
+        )
+        return context
 
 
 class PageNumberMixin:
@@ -46,7 +77,11 @@ class PreviewMixin:
         return response
 
 
-class HomeView(TemplateView):
+class HomeView(PageMetaMixin, TemplateView):
+    def page_description(self, context):
+        latest = context.get("latest")
+        return f"{settings.DIGESTS_SITE_TAGLINE} Latest: {latest.title}." if latest else ""
+
     template_name = "digests/home.html"
     recent_count = 6
 
@@ -57,7 +92,13 @@ class HomeView(TemplateView):
         return super().get_context_data(latest=latest, recent=recent, **kwargs)
 
 
-class IssueArchiveView(PageNumberMixin, ListView):
+class IssueArchiveView(PageMetaMixin, PageNumberMixin, ListView):
+    def page_title(self, context):
+        return "All issues"
+
+    def page_description(self, context):
+        return f"Every issue of {settings.DIGESTS_SITE_NAME}, newest first."
+
     template_name = "digests/issue_list.html"
     context_object_name = "issues"
 
@@ -65,7 +106,15 @@ class IssueArchiveView(PageNumberMixin, ListView):
         return Issue.objects.published().newest_first().with_paper_count()
 
 
-class IssueDetailView(CommentsMixin, PreviewMixin, DetailView):
+class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
+    og_type = "article"
+
+    def page_title(self, context):
+        return self.object.title
+
+    def page_description(self, context):
+        return self.object.intro_html or self.object.title
+
     template_name = "digests/issue_detail.html"
     context_object_name = "issue"
 
@@ -82,7 +131,15 @@ class IssueDetailView(CommentsMixin, PreviewMixin, DetailView):
         return self.object.discussion_count, self.object.discussion_threads
 
 
-class PaperDetailView(CommentsMixin, PreviewMixin, DetailView):
+class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
+    og_type = "article"
+
+    def page_title(self, context):
+        return self.object.title
+
+    def page_description(self, context):
+        return self.object.annotation_html or self.object.abstract or self.object.title
+
     template_name = "digests/paper_detail.html"
     context_object_name = "paper"
 
@@ -110,12 +167,19 @@ class PaperDetailView(CommentsMixin, PreviewMixin, DetailView):
             previous_paper=siblings[index - 1] if index > 0 else None,
             next_paper=siblings[index + 1] if index + 1 < len(siblings) else None,
             position_in_issue=index + 1,
+            bibtex=citations.bibtex([self.object]),
             papers_in_issue=len(siblings),
             **kwargs,
         )
 
 
-class SectionDetailView(PageNumberMixin, ListView):
+class SectionDetailView(PageMetaMixin, PageNumberMixin, ListView):
+    def page_title(self, context):
+        return self.section.name
+
+    def page_description(self, context):
+        return self.section.description or f"Papers in {self.section.name}."
+
     template_name = "digests/section_detail.html"
     context_object_name = "papers"
 
@@ -138,7 +202,13 @@ def tags_with_counts():
     )
 
 
-class TagIndexView(TemplateView):
+class TagIndexView(PageMetaMixin, TemplateView):
+    def page_title(self, context):
+        return "Tags"
+
+    def page_description(self, context):
+        return f"Every topic tagged in {settings.DIGESTS_SITE_NAME}, with how many papers carry it."
+
     template_name = "digests/tag_list.html"
 
     def get_context_data(self, **kwargs):
@@ -146,7 +216,15 @@ class TagIndexView(TemplateView):
         return super().get_context_data(tags=tags, **kwargs)
 
 
-class TagDetailView(PageNumberMixin, ListView):
+class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):
+    def page_title(self, context):
+        return f"Papers tagged “{self.tag.name}”"
+
+    def page_description(self, context):
+        count = context["paginator"].count
+        name = settings.DIGESTS_SITE_NAME
+        return f"{count} paper{pluralize(count)} tagged “{self.tag.name}” in {name}."
+
     template_name = "digests/tag_detail.html"
     context_object_name = "papers"
 
@@ -165,7 +243,14 @@ class TagDetailView(PageNumberMixin, ListView):
         return context
 
 
-class PaperBrowserView(PageNumberMixin, ListView):
+class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
+    def page_title(self, context):
+        return "Papers matching your filters" if self.filterset.is_bound else "All papers"
+
+    def page_description(self, context):
+        name = settings.DIGESTS_SITE_NAME
+        return f"Browse every paper featured in {name} by section, tag, year and issue."
+
     template_name = "digests/paper_list.html"
     context_object_name = "papers"
 
@@ -218,3 +303,66 @@ class PaperBrowserView(PageNumberMixin, ListView):
             query.setlist("tag", [t.slug for t in chosen if t != tag])
             active.append((tag, query.urlencode()))
         return active
+
+
+# --- Citations, robots, subscribe --------------------------------------------------
+
+BIBTEX_LIMIT = 2000
+
+
+def bibtex_response(papers, filename):
+    response = HttpResponse(
+        citations.bibtex(papers), content_type="application/x-bibtex; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{filename}.bib"'
+    return response
+
+
+def paper_bibtex(request, slug):
+    paper = get_object_or_404(Paper.objects.visible_to(request.user), slug=slug)
+    return bibtex_response([paper], paper.slug)
+
+
+def issue_bibtex(request, slug):
+    issue = get_object_or_404(Issue.objects.visible_to(request.user), slug=slug)
+    return bibtex_response(issue.papers.in_issue_order(), issue.slug)
+
+
+def browser_bibtex(request):
+    """The paper browser's current list (same filters) as one .bib file."""
+    view = PaperBrowserView(request=request)
+    filterset = PaperFilter(view._filter_data(), queryset=Paper.objects.published().newest_first())
+    if filterset.is_bound and not filterset.is_valid():
+        errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in filterset.errors.items())
+        return HttpResponse(
+            f"These filters could not be used: {errors}\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    return bibtex_response(filterset.qs[:BIBTEX_LIMIT], "papers")
+
+
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /comments/",
+        f"Sitemap: {sitemap}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+class SubscribeView(PageMetaMixin, TemplateView):
+    def page_title(self, context):
+        return "Subscribe"
+
+    def page_description(self, context):
+        return f"Follow {settings.DIGESTS_SITE_NAME} in a feed reader: RSS, Atom and JSON feeds."
+
+    template_name = "digests/subscribe.html"
+
+    def get_context_data(self, **kwargs):
+        sections = Section.objects.filter(published_q("papers__issue__")).distinct()
+        return super().get_context_data(sections=sections, **kwargs)

@@ -1,11 +1,16 @@
+import json
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.timesince import timesince
 
+from .. import structured_data
 from ..markup import render_comment
 
 register = template.Library()
@@ -44,3 +49,31 @@ def relative_time(moment, now=None):
     if delta < timedelta(days=30):
         return f"{timesince(moment, now, depth=1)} ago"
     return date_format(timezone.localtime(moment), "j M Y")
+
+
+_JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def jsonld(context, kind, item=None):
+    """A <script type="application/ld+json"> block (data, never executed)."""
+    request = context["request"]
+    builder = getattr(structured_data, kind)
+    data = (
+        builder(item, request.build_absolute_uri)
+        if item is not None
+        else builder(request.build_absolute_uri)
+    )
+    payload = json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """This page's address without tracking or filter noise (page numbers kept)."""
+    request = context["request"]
+    kept = {
+        k: v for k, v in request.GET.items() if k in ("page", "comments") and v not in ("", "1")
+    }
+    query = ("?" + urlencode(kept)) if kept else ""
+    return request.build_absolute_uri(request.path) + query
