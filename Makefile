@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 setup: $(VENV)/.installed
 	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) load_demo
 	$(MANAGE) ensure_editor --url http://127.0.0.1:$(PORT)/admin/

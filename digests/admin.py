@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import Truncator
+from django.utils.text import Truncator, slugify
 
 from . import comments
 from .arxiv import InvalidArxivId, normalize_arxiv_id
@@ -17,6 +17,18 @@ TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
 # capfirst() would print "ArXiv"; the name is spelled with a small a.
 LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date"}
+
+
+class PaperAdminForm(forms.ModelForm):
+    def clean_tags(self):
+        tags = self.cleaned_data.get("tags") or []
+        unusable = [name for name in tags if not slugify(name, allow_unicode=True)]
+        if unusable:
+            raise forms.ValidationError(
+                "A tag needs at least one letter or digit: "
+                + ", ".join(f"“{name}”" for name in unusable)
+            )
+        return tags
 
 
 class PaperFieldsMixin:
@@ -66,6 +78,7 @@ class StateFilter(admin.SimpleListFilter):
 
 class PaperInline(PaperFieldsMixin, admin.StackedInline):
     model = Paper
+    form = PaperAdminForm
     extra = 1
     ordering = ("section__position", "position", "pk")
     fields = (
@@ -162,6 +175,7 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
 
 @admin.register(Paper)
 class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
+    form = PaperAdminForm
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
     list_select_related = ("issue", "section")
@@ -222,6 +236,12 @@ class CommentAdminForm(forms.ModelForm):
 
     def clean_editor_reply(self):
         reply = comments.clean_text(self.cleaned_data["editor_reply"]).strip()
+        replyable = (Comment.Status.PENDING, Comment.Status.APPROVED)
+        if reply and self.cleaned_data.get("status", self.instance.status) not in replyable:
+            raise forms.ValidationError(
+                "Replies go only to approved or pending comments; this one is marked as "
+                f"{self.instance.get_status_display().lower()}."
+            )
         if (
             reply
             and Comment.objects.filter(
@@ -350,10 +370,14 @@ class CommentAdmin(BadInputIs400Mixin, admin.ModelAdmin):
             if obj.status == Comment.Status.PENDING:
                 comments.moderate(Comment.objects.filter(pk=obj.pk), Comment.Status.APPROVED)
                 obj.refresh_from_db()
-            comments.create(
-                issue=obj.issue, reply_to=obj, body=reply, user=request.user, rate_limit=False
-            )
-            self.message_user(request, "Your reply is published.")
+            try:
+                comments.create(
+                    issue=obj.issue, reply_to=obj, body=reply, user=request.user, rate_limit=False
+                )
+            except comments.CommentRefused as refusal:
+                self.message_user(request, f"Your reply was not posted: {refusal}", messages.ERROR)
+            else:
+                self.message_user(request, "Your reply is published.")
 
     def _moderate(self, request, queryset, status, verb):
         changed = comments.moderate(queryset, status)

@@ -149,7 +149,7 @@ class CommentsMixin:
     def _requested_reply(self, issue, threads, replies):
         """``?reply=N`` (the no-JavaScript reply link) names a comment shown on this page."""
         wanted = self.request.GET.get("reply", "")
-        if not wanted.isdigit():
+        if not (wanted.isascii() and wanted.isdigit()):
             return None
         shown = {c.pk: c for c in threads}
         for group in replies.values():

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from .models import BlockedTerm, Comment, body_fingerprint
+from .models import BlockedTerm, Comment, body_fingerprint, comparable
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def count_links(body):
 
 def blocked_terms_in(text):
     """The blocklisted terms that appear in ``text`` as whole words or phrases."""
-    folded = " ".join(text.split()).casefold()
+    folded = comparable(text)
     found = []
     for term in BlockedTerm.objects.values_list("term", flat=True):
         if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", folded):
@@ -101,7 +101,14 @@ def hash_ip(ip):
 
 
 def is_editor(user):
-    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+    """Staff who may moderate comments post as “Editor”; other staff are readers here."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("digests.change_comment")
+    )
 
 
 # --- Rate limits (shared cache, so they hold across processes and machines) ----------
@@ -112,44 +119,29 @@ def check_rate_limit(*identities, now=None):
 
     Each identity (an IP hash, an e-mail address) may post once per
     ``COMMENT_MIN_INTERVAL`` seconds and ``COMMENT_WINDOW_MAX`` times per
-    ``COMMENT_WINDOW`` seconds. The interval is claimed with an atomic
-    ``cache.add``; the window is counted in one-minute buckets. If the cache
+    ``COMMENT_WINDOW`` seconds. Every identity is checked before any slot is
+    claimed, so a refusal never blocks an identity for nothing; the slots are
+    then claimed with an atomic ``cache.add`` (a concurrent post that loses the
+    race is refused). The window is counted in one-minute buckets. If the cache
     cannot be reached the check fails closed: better to refuse a comment than
     to let a flood through.
     """
     now = now or time.time()
-    interval = settings.DIGESTS_COMMENT_MIN_INTERVAL
-    window = settings.DIGESTS_COMMENT_WINDOW
-    limit = settings.DIGESTS_COMMENT_WINDOW_MAX
-    bucket = int(now // 60)
-    buckets = [bucket - n for n in range(window // 60)]
+    identities = [hash_key(identity) for identity in identities if identity]
     try:
-        for identity in filter(None, identities):
-            key = f"comments:rate:{hash_key(identity)}"
-            counts = cache.get_many([f"{key}:{b}" for b in buckets])
-            if sum(counts.values()) >= limit:
-                oldest = min(int(k.rsplit(":", 1)[1]) for k in counts) if counts else bucket
-                retry = max(1, int((oldest + window // 60) * 60 - now))
-                raise CommentRefused(
-                    f"You have posted {limit} comments in the last {window // 60} minutes. "
-                    f"Please wait {seconds(retry)} and post again; your text is kept below.",
-                    status=429,
-                    retry_after=retry,
-                )
-            if not cache.add(f"{key}:last", now, timeout=interval):
-                last = cache.get(f"{key}:last")
-                if last is not None and now - last < interval:
-                    retry = max(1, math.ceil(interval - (now - last)))
-                    raise CommentRefused(
-                        f"Please wait {seconds(retry)} between comments; your text is kept below.",
-                        status=429,
-                        retry_after=retry,
-                    )
-                cache.set(f"{key}:last", now, timeout=interval)
-        for identity in filter(None, identities):
-            key = f"comments:rate:{hash_key(identity)}:{bucket}"
-            cache.add(key, 0, timeout=window + 60)
-            cache.incr(key)
+        for key in identities:
+            _check_identity(key, now)
+        claimed = []
+        for key in identities:
+            if not _claim(key, now):
+                cache.delete_many([f"comments:rate:{k}:last" for k in claimed])
+                raise _too_soon(settings.DIGESTS_COMMENT_MIN_INTERVAL)
+            claimed.append(key)
+        bucket = int(now // 60)
+        for key in identities:
+            counter = f"comments:rate:{key}:{bucket}"
+            cache.add(counter, 0, timeout=settings.DIGESTS_COMMENT_WINDOW + 60)
+            cache.incr(counter)
     except CommentRefused:
         raise
     except Exception as error:  # the cache is down: fail closed
@@ -160,6 +152,48 @@ def check_rate_limit(*identities, now=None):
             status=503,
             retry_after=60,
         ) from error
+
+
+def _check_identity(key, now):
+    interval = settings.DIGESTS_COMMENT_MIN_INTERVAL
+    window = settings.DIGESTS_COMMENT_WINDOW
+    limit = settings.DIGESTS_COMMENT_WINDOW_MAX
+    bucket = int(now // 60)
+    buckets = [bucket - n for n in range(window // 60)]
+    counts = cache.get_many([f"comments:rate:{key}:{b}" for b in buckets])
+    if sum(counts.values()) >= limit:
+        oldest = min(int(k.rsplit(":", 1)[1]) for k in counts)
+        retry = max(1, int((oldest + window // 60) * 60 - now))
+        raise CommentRefused(
+            f"You have posted {limit} comments in the last {window // 60} minutes. "
+            f"Please wait {seconds(retry)} and post again; your text is kept below.",
+            status=429,
+            retry_after=retry,
+        )
+    last = cache.get(f"comments:rate:{key}:last")
+    if last is not None and now - last < interval:
+        raise _too_soon(math.ceil(interval - (now - last)))
+
+
+def _claim(key, now):
+    """Take the identity's posting slot; False if another request holds it."""
+    slot = f"comments:rate:{key}:last"
+    if cache.add(slot, now, timeout=settings.DIGESTS_COMMENT_MIN_INTERVAL):
+        return True
+    last = cache.get(slot)
+    if last is None or now - last >= settings.DIGESTS_COMMENT_MIN_INTERVAL:
+        cache.set(slot, now, timeout=settings.DIGESTS_COMMENT_MIN_INTERVAL)
+        return True
+    return False
+
+
+def _too_soon(retry):
+    retry = max(1, retry)
+    return CommentRefused(
+        f"Please wait {seconds(retry)} between comments; your text is kept below.",
+        status=429,
+        retry_after=retry,
+    )
 
 
 def seconds(count):
@@ -183,8 +217,10 @@ def decide(*, body, author_email, editor=False):
     terms = blocked_terms_in(body)
     if terms:
         return Comment.Status.PENDING, "blocked term: " + ", ".join(terms)
+    # Editors' own comments don't count: their address must not become a way
+    # for anyone who types it to skip moderation.
     known = Comment.objects.filter(
-        author_email__iexact=author_email, status=Comment.Status.APPROVED
+        author_email__iexact=author_email, status=Comment.Status.APPROVED, is_editor=False
     ).exists()
     if not known:
         return Comment.Status.PENDING, "first comment from this e-mail address"
@@ -213,7 +249,7 @@ def create(
     """
     editor = is_editor(user)
     if editor:
-        author_name = author_name or user.get_full_name() or user.get_username()
+        author_name = (author_name or user.get_full_name() or user.get_username())[:80]
         author_email = author_email or user.email or f"{user.get_username()}@editors.invalid"
     closed = issue.comments_closed_reason()
     if closed and not editor:
@@ -253,7 +289,7 @@ def create(
         is_editor=editor,
         body=body,
         status=status,
-        held_reason=reason,
+        held_reason=reason[:200],
         notify_replies=notify_replies,
         ip_hash=ip_hash,
         user_agent=clean_text(user_agent)[:300],
@@ -336,7 +372,9 @@ def notify_reply(comment):
     # Read the preference now, not when the reply was written: the reader may
     # have unsubscribed while the reply waited for moderation.
     answered = Comment.objects.filter(
-        pk__in=[comment.in_reply_to_id, comment.parent_id], notify_replies=True
+        pk__in=[comment.in_reply_to_id, comment.parent_id],
+        notify_replies=True,
+        status=Comment.Status.APPROVED,
     ).order_by("-created_at")
     sent = {comment.author_email.casefold()}
     for target in answered:

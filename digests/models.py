@@ -6,10 +6,11 @@ views, feeds, sitemaps and template tags all start from ``published()`` or
 """
 
 import hashlib
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -38,9 +39,11 @@ def published_q(prefix="", now=None):
 
 def public_tags():
     """Tags on at least one published paper (tags used only on drafts stay secret)."""
-    return Tag.objects.filter(
-        published_q("digests_taggedpaper_items__content_object__issue__")
-    ).distinct()
+    return (
+        Tag.objects.filter(published_q("digests_taggedpaper_items__content_object__issue__"))
+        .exclude(slug="")
+        .distinct()
+    )
 
 
 def public_comment_count(field, **extra):
@@ -371,7 +374,19 @@ class Paper(models.Model):
             )
             self.position = (last or 0) + 1
         self.annotation_html = render_markdown(self.annotation)
+        moved = (
+            self.pk and Paper.objects.filter(pk=self.pk).exclude(issue_id=self.issue_id).exists()
+        )
         super().save(*args, **kwargs)
+        if moved:
+            # Its discussion follows the paper into its new issue (unless that
+            # issue already holds an identical comment, which stays put).
+            for comment in Comment.objects.filter(paper=self).exclude(issue_id=self.issue_id):
+                try:
+                    with transaction.atomic():
+                        Comment.objects.filter(pk=comment.pk).update(issue_id=self.issue_id)
+                except IntegrityError:
+                    pass
 
     def get_absolute_url(self):
         return reverse("digests:paper", kwargs={"slug": self.slug})
@@ -535,10 +550,17 @@ class Comment(models.Model):
         return self.status == self.Status.APPROVED
 
 
+def comparable(text):
+    """Text as a rule sees it: compatibility forms folded, case and spacing ignored,
+    invisible format characters (zero-width spaces, direction marks) dropped."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(char for char in text if unicodedata.category(char) != "Cf")
+    return " ".join(text.split()).casefold()
+
+
 def body_fingerprint(body):
-    """The same words with other spacing or case count as the same comment."""
-    normalised = " ".join(body.split()).casefold()
-    return hashlib.sha256(normalised.encode()).hexdigest()
+    """The same words with other spacing, case or hidden characters count as the same comment."""
+    return hashlib.sha256(comparable(body).encode()).hexdigest()
 
 
 class BlockedTerm(models.Model):
@@ -562,5 +584,9 @@ class BlockedTerm(models.Model):
         return self.term
 
     def save(self, *args, **kwargs):
-        self.term = " ".join(self.term.split()).casefold()
+        self.term = comparable(self.term)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before the unique check, so “Casino” is caught as a duplicate of “casino”.
+        self.term = comparable(self.term)

@@ -1,7 +1,8 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from . import views
 from .comment_views import UnsubscribeView
+from .converters import TagSlugConverter
 from .feeds import (
     CommentsFeed,
     IssueCommentsFeed,
@@ -13,6 +14,7 @@ from .feeds import (
 )
 
 app_name = "digests"
+register_converter(TagSlugConverter, "tagslug")
 
 issues_feed = formats(IssuesFeed, ("rss", "atom", "json"))
 papers_feed = formats(PapersFeed, ("rss", "atom", "json"))
@@ -32,7 +34,7 @@ urlpatterns = [
     path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper_bibtex"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("tags/", views.TagIndexView.as_view(), name="tag_list"),
-    path("tags/<str:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path("tags/<tagslug:slug>/", views.TagDetailView.as_view(), name="tag"),
     path("comments/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
     path("subscribe/", views.SubscribeView.as_view(), name="subscribe"),
     # Feeds: RSS at the plain address, Atom and JSON beside it.
@@ -46,8 +48,8 @@ urlpatterns = [
     path("feed/comments/atom/", comments_feed["atom"], name="comments_feed_atom"),
     path("sections/<slug:slug>/feed/", section_feed["rss"], name="section_feed"),
     path("sections/<slug:slug>/feed/atom/", section_feed["atom"], name="section_feed_atom"),
-    path("tags/<str:slug>/feed/", tag_feed["rss"], name="tag_feed"),
-    path("tags/<str:slug>/feed/atom/", tag_feed["atom"], name="tag_feed_atom"),
+    path("tags/<tagslug:slug>/feed/", tag_feed["rss"], name="tag_feed"),
+    path("tags/<tagslug:slug>/feed/atom/", tag_feed["atom"], name="tag_feed_atom"),
     path(
         "issues/<slug:slug>/comments/feed/", issue_comments_feed["rss"], name="issue_comments_feed"
     ),

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db.models import Count
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
@@ -285,6 +285,7 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         query.pop(self.page_kwarg, None)
         context["query_string"] = query.urlencode()
         context["active_tags"] = self._active_tags()
+        context["chosen_tag_slugs"] = {tag.slug for tag, _ in context["active_tags"]}
         context["tag_choices"] = tags_with_counts().order_by("name")
         context["year_choices"] = [
             d.year for d in Paper.objects.published().dates("arxiv_date", "year", order="DESC")
@@ -366,3 +367,8 @@ class SubscribeView(PageMetaMixin, TemplateView):
     def get_context_data(self, **kwargs):
         sections = Section.objects.filter(published_q("papers__issue__")).distinct()
         return super().get_context_data(sections=sections, **kwargs)
+
+
+def csrf_failure(request, reason=""):
+    """Explain cookies in plain words (Django's page renders without our context)."""
+    return render(request, "403_csrf.html", {"reason": reason}, status=403)

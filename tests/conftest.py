@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from django.contrib.auth.models import Permission
 
@@ -72,10 +74,17 @@ def plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Rate limits live in the cache: every test starts with a clean one."""
+def empty_cache(settings):
+    """In-process tests share one process: a fresh local-memory cache for each.
+
+    (The site's default is the database cache, shared by every worker; tests
+    that run real gunicorn processes use that or Redis.)"""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
     from django.core.cache import cache
 
     cache.clear()
     yield
-    cache.clear()
+    with contextlib.suppress(Exception):  # a test may have pointed it at a dead server
+        cache.clear()

@@ -79,3 +79,14 @@ class CommentFactory(factory.django.DjangoModelFactory):
     author_email = factory.Sequence(lambda n: f"reader{n}@example.org")
     body = factory.Sequence(lambda n: f"Comment number {n}: thanks for the summary.")
     status = Comment.Status.APPROVED
+
+
+def editor_user(username="chief", **kwargs):
+    """Staff who may moderate comments: they post as “Editor”."""
+    from django.contrib.auth.models import Permission
+
+    user = UserFactory(username=username, is_staff=True, **kwargs)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="digests", codename="change_comment")
+    )
+    return user

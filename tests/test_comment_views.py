@@ -12,7 +12,7 @@ from digests.forms import form_timestamp
 from digests.models import Comment
 
 from .comment_helpers import form_data, post_comment
-from .factories import CommentFactory, IssueFactory, PaperFactory, UserFactory
+from .factories import CommentFactory, IssueFactory, PaperFactory, editor_user
 
 pytestmark = pytest.mark.django_db
 
@@ -286,7 +286,7 @@ def test_honeypot_posts_look_held_but_are_spam(client, issue):
 
 
 def test_signed_in_staff_post_as_editor_and_are_published(client, issue):
-    editor = UserFactory(username="chief", is_staff=True, first_name="Chief", last_name="Ed")
+    editor = editor_user(first_name="Chief", last_name="Ed")
     client.force_login(editor)
     page = client.get(issue.get_absolute_url()).content.decode()
     assert "Posting as <strong>Chief Ed</strong>" in page

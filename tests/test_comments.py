@@ -10,7 +10,7 @@ from digests import comments
 from digests.comments import CommentRefused
 from digests.models import BlockedTerm, Comment
 
-from .factories import CommentFactory, IssueFactory, PaperFactory, UserFactory
+from .factories import CommentFactory, IssueFactory, PaperFactory, UserFactory, editor_user
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +73,7 @@ def test_blocklisted_words_hold_a_comment(issue):
 
 
 def test_signed_in_staff_are_approved_at_once_as_editor(issue):
-    editor = UserFactory(username="chief", is_staff=True, first_name="Chief", last_name="Editor")
+    editor = editor_user(first_name="Chief", last_name="Editor")
     comment = create(issue, user=editor, author_name="", author_email="")
     assert comment.status == Comment.Status.APPROVED
     assert comment.is_editor and comment.author_name == "Chief Editor"
@@ -112,7 +112,7 @@ def test_comments_close_automatically_after_n_days(issue, settings):
 def test_editors_may_still_comment_on_a_closed_issue(issue):
     issue.comments_open = False
     issue.save()
-    editor = UserFactory(username="chief", is_staff=True)
+    editor = editor_user()
     assert create(issue, user=editor).is_public
 
 
@@ -219,7 +219,7 @@ class TestRateLimits:
         create(issue, body="two", ip="192.0.2.2", author_email="b@example.org")
 
     def test_editors_are_not_rate_limited(self, issue):
-        editor = UserFactory(username="chief", is_staff=True)
+        editor = editor_user()
         for n in range(7):
             create(issue, user=editor, body=f"Editor note {n}")
 

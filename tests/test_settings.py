@@ -82,3 +82,17 @@ def debug_value(env, tmp_path):
 )
 def test_debug_is_off_unless_asked_for_and_never_in_production(env, expected, tmp_path):
     assert debug_value(env, tmp_path) == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({}, "django.core.cache.backends.db.DatabaseCache"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_the_cache_is_shared_by_every_worker(env, backend, tmp_path):
+    """Rate limits must hold across gunicorn workers: never a per-process cache."""
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    result = run_command(["shell", "-c", code], env, tmp_path)
+    assert result.stdout.strip().splitlines()[-1] == backend
