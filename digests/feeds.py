@@ -149,6 +149,9 @@ class DigestFeed(Feed):
     def author_name(self):
         return settings.DIGESTS_SITE_NAME
 
+    def item_author_name(self, item):
+        return f"The editors of {settings.DIGESTS_SITE_NAME}"
+
     # --- Items ---
     def item_guid(self, item):
         return stable_id(self.kind, item.pk, item.created_at)
@@ -215,12 +218,15 @@ class PapersFeed(DigestFeed):
     def description(self):
         return "Each paper we feature, with our annotation, as its issue comes out."
 
-    def items(self):
+    def papers(self, obj=None):
         return (
             Paper.objects.published()
             .for_listing()
-            .order_by("-issue__published_at", "section__position", "position", "pk")[:FEED_SIZE]
+            .order_by("-issue__published_at", "section__position", "position", "pk")
         )
+
+    def items(self):
+        return self.papers()[:FEED_SIZE]
 
     def item_title(self, paper):
         return paper.title
@@ -241,7 +247,7 @@ class PapersFeed(DigestFeed):
         return max(paper.updated_at, paper.issue.published_at)
 
     def item_author_name(self, paper):
-        return paper.authors or None
+        return paper.authors or super().item_author_name(paper)
 
     def item_categories(self, paper):
         return [paper.section.name, *(tag.name for tag in paper.tags.all())]
@@ -261,7 +267,7 @@ class SectionFeed(PapersFeed):
         return section.description or f"New papers in {section.name}."
 
     def items(self, section):
-        return super().items().filter(section=section)
+        return self.papers().filter(section=section)[:FEED_SIZE]
 
 
 class TagFeed(PapersFeed):
@@ -278,7 +284,7 @@ class TagFeed(PapersFeed):
         return f"New papers tagged “{tag.name}”."
 
     def items(self, tag):
-        return PapersFeed.items(self).filter(tags=tag)
+        return self.papers().filter(tags=tag)[:FEED_SIZE]
 
 
 class CommentsFeed(DigestFeed):
@@ -293,12 +299,13 @@ class CommentsFeed(DigestFeed):
     def description(self):
         return "Readers' comments on every issue and paper."
 
-    def items(self):
+    def comments(self):
         return (
-            Comment.objects.public()
-            .select_related("issue", "paper")
-            .order_by("-created_at", "-pk")[:FEED_SIZE]
+            Comment.objects.public().select_related("issue", "paper").order_by("-created_at", "-pk")
         )
+
+    def items(self):
+        return self.comments()[:FEED_SIZE]
 
     def item_title(self, comment):
         about = comment.paper.title if comment.paper else comment.issue.title
@@ -334,14 +341,24 @@ class IssueCommentsFeed(CommentsFeed):
         return f"Readers' comments on {issue.title} and its papers."
 
     def items(self, issue):
-        return CommentsFeed.items(self).filter(issue=issue)
+        return self.comments().filter(issue=issue)[:FEED_SIZE]
 
 
 def formats(feed_class, names=("rss", "atom")):
-    """One view per format: {"rss": view, "atom": view, ...}."""
-    return {
-        name: type(
+    """One view per format: {"rss": view, "atom": view, ...}.
+
+    Each request gets a fresh feed object, so per-request state (the site's
+    base URL, the newest date for Last-Modified) is never shared between the
+    threads of a worker.
+    """
+    views = {}
+    for name in names:
+        cls = type(
             f"{feed_class.__name__}{name.title()}", (feed_class,), {"feed_type": FORMATS[name]}
-        )()
-        for name in names
-    }
+        )
+
+        def view(request, *args, _cls=cls, **kwargs):
+            return _cls()(request, *args, **kwargs)
+
+        views[name] = view
+    return views
