@@ -216,7 +216,8 @@ def test_every_page_advertises_its_feeds(client, site):
         html = client.get(url).content.decode()
         head = html[: html.index("</head>")]
         for feed in feeds:
-            pattern = rf'<link rel="alternate" type="application/rss\+xml" title="[^"]+" href="{feed}">'
+            rss = r'<link rel="alternate" type="application/rss\+xml"'
+            pattern = rss + rf' title="[^"]+" href="{feed}">'
             assert re.search(pattern, head), (url, feed)
         assert 'type="application/feed+json"' in head
 
