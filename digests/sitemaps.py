@@ -35,8 +35,13 @@ class SectionSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Section.objects.filter(published_q("papers__issue__")).annotate(
-            last_change=Max("papers__updated_at"), last_issue=Max("papers__issue__published_at")
+        return (
+            Section.objects.filter(published_q("papers__issue__"))
+            .annotate(
+                last_change=Max("papers__updated_at"),
+                last_issue=Max("papers__issue__published_at"),
+            )
+            .order_by("position", "name")
         )
 
     def lastmod(self, section):
