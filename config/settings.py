@@ -93,6 +93,8 @@ MIDDLEWARE = [
     # ETag on every response and 304 for a matching If-None-Match / If-Modified-Since.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Inside CSRF (its cookie reaches cached pages), before auth (a hit costs no query).
+    "digests.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -243,6 +245,10 @@ DIGESTS_SITE_TAGLINE = os.environ.get(
     "DIGESTS_SITE_TAGLINE", "New arXiv papers, picked and annotated by our editors."
 )
 DIGESTS_PAGE_SIZE = 20
+# Whole pages for anonymous readers, keyed by a content version that every
+# change moves on; entries also expire after this many seconds.
+DIGESTS_PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
+DIGESTS_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
 DIGESTS_COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
 # Comments close this many days after an issue is published (0 = never).
 DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))

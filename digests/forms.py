@@ -10,6 +10,7 @@ from .comments import clean_text
 from .models import Comment
 
 TIMESTAMP_SALT = "digests.comments.form-time"
+SHOWN_AT_MARKER = "__digests_form_shown_at__"
 
 
 def form_timestamp(when=None):
@@ -66,7 +67,9 @@ class CommentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.editor = editor
         if not self.is_bound:
-            self.initial.setdefault("shown_at", form_timestamp())
+            # Filled in per response by the page cache middleware, so one cached
+            # page can serve every reader with their own token and clock.
+            self.initial.setdefault("shown_at", SHOWN_AT_MARKER)
         if editor:
             # Signed-in editors post under their own name, approved at once.
             for name in ("author_name", "author_email"):
@@ -101,5 +104,5 @@ class CommentForm(forms.Form):
     def renewed(self):
         """A copy with the reader's text and a fresh timestamp, to show again."""
         data = self.data.copy()
-        data["shown_at"] = form_timestamp()
+        data["shown_at"] = SHOWN_AT_MARKER
         return data

@@ -16,6 +16,12 @@ pytestmark = pytest.mark.django_db
 TAGS = ["llm", "efficiency", "long context", "vision", "audio"]
 
 
+@pytest.fixture(autouse=True)
+def render_every_time(settings):
+    """These tests count the queries of rendering a page, so the page cache is off."""
+    settings.DIGESTS_PAGE_CACHE = False
+
+
 def build_issue(size, label=""):
     issue = IssueFactory(slug=f"issue-{size}{label}")
     sections = [SectionFactory(slug=f"s{size}{label}-{n}") for n in range(4)]

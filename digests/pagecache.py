@@ -1,0 +1,207 @@
+"""Whole-page caching for anonymous readers that is never stale.
+
+Every cached page is stored under the current *content version*. Any change
+readers could see (an issue, paper, section, tag or approved comment saved or
+deleted, a scheduled issue reaching its time) moves the version on, so the
+next request on any process or machine renders afresh. The version lives in
+the shared cache (Redis in production), never in a process.
+
+Per-reader parts of a page (the comment form's CSRF token and its signed
+"shown at" time) are rendered as markers and filled in on every response, so
+one cached copy serves everyone.
+"""
+
+import hashlib
+import logging
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+
+from .forms import SHOWN_AT_MARKER, form_timestamp
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "pages:version"
+GO_LIVE_KEY = "pages:next-go-live"
+CSRF_MARKER = "__digests_csrf_token__"
+NO_SCHEDULED_ISSUE = float("inf")
+
+
+# --- The content version ----------------------------------------------------------
+
+
+def bump():
+    """Move the content version on, now and again once the transaction commits.
+
+    The bump after commit is the one that matters: before it, another process
+    could still render the old rows and store them under a new version. The
+    immediate bump keeps reads inside the same transaction fresh."""
+    _bump_now()
+    transaction.on_commit(_bump_now)
+
+
+def _bump_now():
+    try:
+        cache.set(VERSION_KEY, f"{time.time_ns():x}", timeout=None)
+        cache.delete(GO_LIVE_KEY)
+    except Exception as error:  # a cache outage must not break a save
+        log.warning("could not move the page cache version on: %s", error)
+
+
+def current_version(now=None):
+    """The version to key pages with; moves on by itself when a scheduled issue goes live."""
+    now = now or time.time()
+    values = cache.get_many([VERSION_KEY, GO_LIVE_KEY])
+    version, go_live = values.get(VERSION_KEY), values.get(GO_LIVE_KEY)
+    if version is None or (go_live is not None and now >= go_live):
+        version = f"{time.time_ns():x}"
+        cache.set(VERSION_KEY, version, timeout=None)
+        go_live = None
+    if go_live is None:
+        cache.set(GO_LIVE_KEY, next_go_live(), timeout=None)
+    return version
+
+
+def next_go_live():
+    """When the next scheduled issue becomes public (a POSIX time), or infinity."""
+    from .models import Issue
+
+    upcoming = (
+        Issue.objects.filter(status=Issue.Status.PUBLISHED, published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return upcoming.timestamp() if upcoming else NO_SCHEDULED_ISSUE
+
+
+# --- Markers for the per-reader parts of a page ---------------------------------------
+
+
+def fill_markers(request, content):
+    """Put this reader's CSRF token and a fresh form time where the markers are."""
+    if CSRF_MARKER in content:
+        content = content.replace(CSRF_MARKER, get_token(request))
+    if SHOWN_AT_MARKER in content:
+        content = content.replace(SHOWN_AT_MARKER, form_timestamp())
+    return content
+
+
+# --- The middleware ---------------------------------------------------------------------
+
+
+class PageCacheMiddleware:
+    """Serve anonymous GETs from the shared cache; fill in per-reader markers always.
+
+    Placed after CsrfViewMiddleware (so a CSRF cookie we hand out is set on the
+    response) and before AuthenticationMiddleware (a hit needs no session and
+    no query). Readers with a session cookie (editors) or a pending message
+    bypass the cache.
+    """
+
+    cached_headers = (
+        "Content-Type",
+        "Cache-Control",
+        "Last-Modified",
+        "X-Robots-Tag",
+        "Content-Disposition",
+        "Content-Language",
+    )
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        key = self._key(request) if self._cacheable_request(request) else None
+        if key:
+            try:
+                stored = cache.get(key)
+            except Exception as error:  # cache down: serve from the database
+                log.warning("page cache unavailable: %s", error)
+                stored, key = None, None
+            if stored is not None:
+                return self._respond(request, stored, hit=True)
+        response = self.get_response(request)
+        if key and self._cacheable_response(request, response):
+            stored = self._store(key, response)
+            if stored is not None:
+                return self._respond(request, stored, hit=False)
+        return self._fill(request, response)
+
+    # --- decisions ---
+    def _cacheable_request(self, request):
+        if request.method not in ("GET", "HEAD") or not settings.DIGESTS_PAGE_CACHE:
+            return False
+        if request.path.startswith(("/admin/", "/healthz", "/static/", "/comments/")):
+            return False
+        cookies = request.COOKIES
+        return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+    def _cacheable_response(self, request, response):
+        if response.status_code != 200 or response.streaming:
+            return False
+        if response.cookies and set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
+            return False  # a message, a session: this response belongs to one reader
+        control = response.get("Cache-Control", "")
+        if "private" in control or "no-store" in control or "no-cache" in control:
+            return False
+        user = getattr(request, "user", None)
+        return not (user is not None and user.is_authenticated)
+
+    def _key(self, request):
+        try:
+            version = current_version()
+        except Exception as error:
+            log.warning("page cache unavailable: %s", error)
+            return None
+        url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+
+    # --- storing and serving ---
+    def _store(self, key, response):
+        body = response.content
+        stored = {
+            "status": response.status_code,
+            "headers": {h: response[h] for h in self.cached_headers if response.has_header(h)},
+            "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+            "body": body,
+        }
+        stored["headers"].setdefault("Cache-Control", "max-age=0, must-revalidate")
+        try:
+            cache.set(key, stored, timeout=settings.DIGESTS_PAGE_CACHE_SECONDS)
+        except Exception as error:
+            log.warning("page cache unavailable: %s", error)
+        return stored
+
+    def _respond(self, request, stored, *, hit):
+        body = stored["body"]
+        if b"__digests_" in body:
+            body = fill_markers(request, body.decode()).encode()
+            patch = True
+        else:
+            patch = False
+        response = HttpResponse(body if request.method != "HEAD" else b"", status=stored["status"])
+        for header, value in stored["headers"].items():
+            response[header] = value
+        response["ETag"] = stored["etag"]  # of the page without reader-specific parts
+        response["X-Page-Cache"] = "hit" if hit else "miss"
+        if patch:
+            patch_vary_headers(response, ["Cookie"])
+        if request.method == "HEAD":
+            response["Content-Length"] = str(len(body))
+        return response
+
+    def _fill(self, request, response):
+        content_type = response.get("Content-Type", "")
+        if response.streaming or not content_type.startswith("text/html"):
+            return response
+        if b"__digests_" in response.content:
+            response.content = fill_markers(request, response.content.decode()).encode()
+            response["Content-Length"] = str(len(response.content))
+        return response
