@@ -1,4 +1,4 @@
-"""Two gunicorn processes sharing Redis agree on comment rate limits."""
+"""Real gunicorn processes sharing a database and Redis: rate limits and fresh pages."""
 
 import http.cookiejar
 import re
@@ -84,3 +84,51 @@ def test_rate_limit_holds_across_two_processes(site_env):
             "Someone else entirely", email="other@example.org"
         )
         assert status == 429  # same address (loopback) within 15 s
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.headers, response.read().decode()
+
+
+EDITS = {
+    "issue title": (
+        "from digests.models import Issue; i = Issue.objects.get(); "
+        "i.title = 'Edited Elsewhere'; i.save()",
+        ISSUE,
+        "Edited Elsewhere",
+    ),
+    "paper annotation": (
+        "from digests.models import Paper; p = Paper.objects.get(arxiv_id='2307.03172'); "
+        "p.annotation = 'Annotation edited elsewhere'; p.save()",
+        ISSUE,
+        "Annotation edited elsewhere",
+    ),
+    "tag on a paper": (
+        "from digests.models import Paper; "
+        "Paper.objects.get(arxiv_id='2307.03172').tags.add('edited-elsewhere')",
+        "/tags/",
+        "edited-elsewhere",
+    ),
+    "approved comment": (
+        "from digests.models import Comment, Issue; "
+        "Comment.objects.create(issue=Issue.objects.get(), author_name='X', "
+        "author_email='x@example.org', body='Comment approved elsewhere', status='approved')",
+        ISSUE,
+        "Comment approved elsewhere",
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_edit_in_one_process_is_fresh_on_every_other(site_env, edit):
+    code, path, expected = EDITS[edit]
+    with gunicorn(site_env) as first, gunicorn(site_env) as second:
+        for base in (first, second):
+            fetch(base + path)
+            headers, _ = fetch(base + path)
+            assert headers["X-Page-Cache"] == "hit"
+        manage("shell", "-c", code, env=site_env)  # a third process, like an editor's
+        for base in (first, second):
+            _, page = fetch(base + path)
+            assert expected in page, (edit, base)
