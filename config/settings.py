@@ -88,13 +88,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Directly after SecurityMiddleware, so static files skip everything else.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached pages for anonymous readers: a hit skips everything below.
+    "digests.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every response and 304 for a matching If-None-Match / If-Modified-Since.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Inside CSRF (its cookie reaches cached pages), before auth (a hit costs no query).
-    "digests.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
