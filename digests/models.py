@@ -47,9 +47,13 @@ def public_tags():
 
 
 def public_comment_count(field, **extra):
-    """A subquery counting the approved comments of the outer row."""
+    """A subquery counting the approved comments of the outer row.
+
+    Only for rows that are themselves visible (a page never counts comments of
+    an issue it could not show), so the issue's own visibility need not be
+    joined again for every comment."""
     counts = (
-        Comment.objects.public()
+        Comment.objects.approved()
         .filter(**{field: OuterRef("pk")}, **extra)
         .order_by()
         .values(field)
@@ -111,8 +115,17 @@ class IssueQuerySet(models.QuerySet):
         return self.order_by("-published_at", "-pk")
 
     def with_paper_count(self):
+        # Correlated subqueries, not a JOIN + GROUP BY: with ORDER BY ... LIMIT
+        # the database counts only the rows it returns.
+        papers = (
+            Paper.objects.filter(issue=OuterRef("pk"))
+            .order_by()
+            .values("issue")
+            .annotate(total=Count("pk"))
+            .values("total")
+        )
         return self.annotate(
-            paper_count=Count("papers", distinct=True),
+            paper_count=Coalesce(Subquery(papers, output_field=models.IntegerField()), 0),
             comment_count=public_comment_count("issue"),
         )
 
@@ -410,9 +423,12 @@ class Paper(models.Model):
 
 
 class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        return self.filter(status=Comment.Status.APPROVED)
+
     def public(self, now=None):
         """The only comments readers ever see: approved, under a public issue."""
-        return self.filter(published_q("issue__", now=now), status=Comment.Status.APPROVED)
+        return self.approved().filter(published_q("issue__", now=now))
 
     def threads(self):
         """Top-level comments, oldest first, with what their heading shows."""

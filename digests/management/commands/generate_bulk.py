@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.text import slugify
 from taggit.models import Tag
 
@@ -197,6 +197,9 @@ class Command(BaseCommand):
             papers = self._papers(issue_list, sections, papers_per_issue)
             self._tag_papers(papers, tags)
             self._comments(issue_list, papers, comments)
+        with connection.cursor() as cursor:
+            # Fresh statistics, so the query planner knows the tables' real shape.
+            cursor.execute("ANALYZE")
         pagecache.bump()
         self.stdout.write(
             self.style.SUCCESS(
