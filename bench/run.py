@@ -253,6 +253,12 @@ def ratio_table(rows):
     return "\n".join(lines)
 
 
+def p50(sizes, size, page):
+    return next(
+        r["p50"] for r in sizes[size]["rows"] if r["page"] == page and r["connections"] == 16
+    )
+
+
 def targets(results):
     """The issue's targets, each checked against the figures."""
     checks = []
@@ -280,7 +286,8 @@ def targets(results):
             )
             checks += [
                 (db, size, "cached pages ≥ 0.7× static", f"{worst:.2f}×", worst >= 0.7),
-                (db, size, "conditional GET ≥ 0.8× static", f"{worst_cond:.2f}×", worst_cond >= 0.8),
+                (db, size, "conditional GET ≥ 0.8× static", f"{worst_cond:.2f}×",
+                 worst_cond >= 0.8),
                 (db, size, "uncached issue ≥ 0.25× static",
                  f"{plain['rps'] / ceiling[plain['connections']]:.2f}×",
                  plain["rps"] / ceiling[plain["connections"]] >= 0.25),
@@ -290,15 +297,8 @@ def targets(results):
                  f"{growth * 100:+.1f}% over {mem['requests']:,}+ requests", growth <= 0.10),
             ]  # fmt: skip
         if "demo" in sizes and "bulk" in sizes:
-
-            def p50(size, page):
-                return next(
-                    r["p50"] for r in sizes[size]["rows"]
-                    if r["page"] == page and r["connections"] == 16
-                )  # fmt: skip
-
             for page in ("issue, page cache off",):
-                ratio = p50("bulk", page) / p50("demo", page)
+                ratio = p50(sizes, "bulk", page) / p50(sizes, "demo", page)
                 checks.append(
                     (db, "bulk vs demo", f"{page}: p50 within 1.5×", f"{ratio:.2f}×", ratio <= 1.5)
                 )
@@ -309,24 +309,23 @@ def write_results(results, args, elapsed):
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     ).stdout.strip()
-    cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
-            if line.startswith("model name")
-        ),
-        platform.processor(),
-    )
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+            platform.processor(),
+        )
     out = [
         "# Benchmark results",
         "",
-        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit `{commit}`; took {elapsed / 60:.0f} min",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; commit `{commit}`; "
+        f"took {elapsed / 60:.0f} min",
         f"- machine: {os.cpu_count()} CPUs ({cpu}), "
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
         f"- gunicorn with config/gunicorn.conf.py (production settings, Redis cache), "
         f"wrk -t2, {args.seconds} s per run, loopback; wrk shares the 2 cores with the server",
-        "- bulk archive: `generate_bulk --issues 1000 --papers-per-issue 25 --comments 500000 --seed 1`",
+        "- bulk archive: `generate_bulk --issues 1000 --papers-per-issue 25 "
+        "--comments 500000 --seed 1`",
         "",
         "## Targets",
         "",

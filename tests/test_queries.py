@@ -40,8 +40,8 @@ def count_queries(client, url):
 PAGES = {
     "home": (lambda issue: reverse("digests:home"), 4),
     "archive": (lambda issue: reverse("digests:issue_list"), 2),
-    "issue": (lambda issue: issue.get_absolute_url(), 4),
-    "paper": (lambda issue: issue.papers.last().get_absolute_url(), 4),
+    "issue": (lambda issue: issue.get_absolute_url(), 5),
+    "paper": (lambda issue: issue.papers.last().get_absolute_url(), 5),
     "section": (lambda issue: issue.papers.first().section.get_absolute_url(), 4),
     "tag index": (lambda issue: reverse("digests:tag_list"), 1),
     "tag": (lambda issue: reverse("digests:tag", args=["llm"]), 4),
