@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint check setup clean
+.PHONY: run dev test lint check setup clean bench bench-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +46,12 @@ check: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) var
+
+## Load benchmark (real gunicorn + wrk, SQLite and PostgreSQL); writes bench/RESULTS.md
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/run.py
+
+## A few seconds of the benchmark on small data (CI runs this)
+bench-smoke: $(VENV)/.installed
+	$(BIN)/python bench/run.py --smoke
