@@ -46,6 +46,13 @@ PAGES = {
     "tag index": (lambda issue: reverse("digests:tag_list"), 1),
     "tag": (lambda issue: reverse("digests:tag", args=["llm"]), 4),
     "browser": (lambda issue: reverse("digests:paper_list"), 7),
+    "issues feed": (lambda issue: reverse("digests:feed"), 3),
+    "papers feed": (lambda issue: reverse("digests:papers_feed_json"), 2),
+    "tag feed": (lambda issue: reverse("digests:tag_feed", args=["llm"]), 3),
+    "comments feed": (lambda issue: reverse("digests:comments_feed"), 1),
+    "issue bibtex": (lambda issue: reverse("digests:issue_bibtex", args=[issue.slug]), 2),
+    "sitemap": (lambda issue: "/sitemap-papers.xml", 2),
+    "subscribe": (lambda issue: reverse("digests:subscribe"), 1),
     "browser filtered": (
         lambda issue: reverse("digests:paper_list") + "?tag=llm&tag=efficiency&year=2023&q=study",
         8,

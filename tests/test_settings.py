@@ -88,7 +88,7 @@ def test_debug_is_off_unless_asked_for_and_never_in_production(env, expected, tm
     ("env", "backend"),
     [
         ({}, "django.core.cache.backends.db.DatabaseCache"),
-        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "django.core.cache.backends.redis.RedisCache"),
+        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "digests.cache_backends.RedisCache"),
     ],
 )
 def test_the_cache_is_shared_by_every_worker(env, backend, tmp_path):
