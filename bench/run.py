@@ -356,12 +356,13 @@ def main():
         default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
     )
     parser.add_argument("--port", type=int, default=18900)
+    parser.add_argument("--sizes", default="demo,bulk", help="demo and/or bulk")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     if args.smoke:
         args.seconds = 1
-    sizes = ["smoke"] if args.smoke else ["demo", "bulk"]
+    sizes = ["smoke"] if args.smoke else args.sizes.split(",")
     connections = [16] if args.smoke else [16, 64]
     databases = ["sqlite"] if args.smoke else args.databases.split(",")
     workdir = tempfile.mkdtemp(prefix="digests-bench-")

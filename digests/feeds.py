@@ -20,6 +20,7 @@ from .markup import render_comment
 from .models import Comment, Issue, Paper, Section, public_tags
 
 FEED_SIZE = 30
+ISSUE_FEED_SIZE = 10
 CACHE_CONTROL = "public, max-age=900"
 
 
@@ -182,7 +183,8 @@ class IssuesFeed(DigestFeed):
         return settings.DIGESTS_SITE_TAGLINE
 
     def items(self):
-        return Issue.objects.published().newest_first().with_contents()[:FEED_SIZE]
+        # Each entry is a whole issue (25 papers with annotations): ten is plenty.
+        return Issue.objects.published().newest_first().with_contents()[:ISSUE_FEED_SIZE]
 
     def item_title(self, issue):
         return issue.title

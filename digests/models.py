@@ -8,6 +8,7 @@ views, feeds, sitemaps and template tags all start from ``published()`` or
 import hashlib
 import unicodedata
 from datetime import timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -35,6 +36,12 @@ def published_q(prefix="", now=None):
             f"{prefix}published_at__lte": now or timezone.now(),
         }
     )
+
+
+@lru_cache(maxsize=65536)
+def url_for(name, slug):
+    """reverse() for the site's slug URLs, remembered: a page links hundreds of them."""
+    return reverse(name, kwargs={"slug": slug})
 
 
 def public_tags():
@@ -101,7 +108,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("digests:section", kwargs={"slug": self.slug})
+        return url_for("digests:section", self.slug)
 
 
 class IssueQuerySet(models.QuerySet):
@@ -231,7 +238,7 @@ class Issue(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("digests:issue", kwargs={"slug": self.slug})
+        return url_for("digests:issue", self.slug)
 
     def clean(self):
         # Before the constraint check: "published, no time" means "publish now".
@@ -402,7 +409,7 @@ class Paper(models.Model):
                     pass
 
     def get_absolute_url(self):
-        return reverse("digests:paper", kwargs={"slug": self.slug})
+        return url_for("digests:paper", self.slug)
 
     @property
     def author_list(self):

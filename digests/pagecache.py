@@ -1,9 +1,11 @@
 """Whole-page caching for anonymous readers that is never stale.
 
-Every cached page is stored under the current *content version*. Any change
-readers could see (an issue, paper, section, tag or approved comment saved or
-deleted, a scheduled issue reaching its time) moves the version on, so the
-next request on any process or machine renders afresh. The version lives in
+Every cached page carries the *content version* it was rendered under and is
+served only while that version is current. Any change readers could see (an
+issue, paper, section, tag or approved comment saved or deleted, a scheduled
+issue reaching its time) moves the version on, so the next request on any
+process or machine renders afresh. A hit is one round trip to the cache: the
+version and the page's entry are fetched together. The version lives in
 the shared cache (Redis in production), never in a process.
 
 Per-reader parts of a page (the comment form's CSRF token and its signed
@@ -57,10 +59,13 @@ def _bump_now():
         log.warning("could not move the page cache version on: %s", error)
 
 
-def current_version(now=None):
-    """The version to key pages with; moves on by itself when a scheduled issue goes live."""
+def current_version(now=None, also=()):
+    """The version pages must carry; moves on by itself when a scheduled issue goes live.
+
+    ``also`` names more keys to fetch in the same round trip; their values
+    come back as the second item."""
     now = now or time.time()
-    values = cache.get_many([VERSION_KEY, GO_LIVE_KEY])
+    values = cache.get_many([VERSION_KEY, GO_LIVE_KEY, *also])
     version, go_live = values.get(VERSION_KEY), values.get(GO_LIVE_KEY)
     if version is None or (go_live is not None and now >= go_live):
         version = f"{time.time_ns():x}"
@@ -68,7 +73,7 @@ def current_version(now=None):
         go_live = None
     if go_live is None:
         cache.set(GO_LIVE_KEY, next_go_live(), timeout=None)
-    return version
+    return version, values
 
 
 def next_go_live():
@@ -116,18 +121,22 @@ class PageCacheMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        key = self._key(request) if self._cacheable_request(request) else None
-        if key:
+        key = version = None
+        if self._cacheable_request(request):
+            key = self._key(request)
             try:
-                stored = cache.get(key)
+                # One round trip: the content version and this page's entry.
+                version, values = current_version(also=[key])
             except Exception as error:  # cache down: serve from the database
                 log.warning("page cache unavailable: %s", error)
-                stored, key = None, None
-            if stored is not None:
-                return self._respond(request, stored, hit=True)
+                key = None
+            else:
+                stored = values.get(key)
+                if stored is not None and stored["version"] == version:
+                    return self._respond(request, stored, hit=True)
         response = self.get_response(request)
         if key and self._cacheable_response(request, response):
-            stored = self._store(key, response)
+            stored = self._store(key, version, response)
             return self._respond(request, stored, hit=False)
         return self._fill(request, response)
 
@@ -152,16 +161,12 @@ class PageCacheMiddleware:
         return not (user is not None and user.is_authenticated)
 
     def _key(self, request):
-        try:
-            version = current_version()
-        except Exception as error:
-            log.warning("page cache unavailable: %s", error)
-            return None
+        """One entry per address; it is only used while its version is current."""
         url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        return f"page:{version}:{hashlib.sha256(url.encode()).hexdigest()}"
+        return f"page:{hashlib.sha256(url.encode()).hexdigest()}"
 
     # --- storing and serving ---
-    def _store(self, key, response):
+    def _store(self, key, version, response):
         headers = {
             name: value
             for name, value in response.items()
@@ -170,6 +175,7 @@ class PageCacheMiddleware:
         headers.setdefault("Cache-Control", "max-age=0, must-revalidate")
         body = response.content
         stored = {
+            "version": version,
             "status": response.status_code,
             "headers": headers,
             "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',

@@ -198,7 +198,7 @@ def test_feed_order_newest_first_and_bounded(client, db):
     for issue in issues[:3]:
         PaperFactory(issue=issue, section=section)
     _, parsed = parse(client, reverse("digests:feed_atom"))
-    assert len(parsed.entries) == 30
+    assert len(parsed.entries) == 10
     assert parsed.entries[0].title == issues[0].title
 
 

@@ -12,6 +12,7 @@ from django.utils.timesince import timesince
 
 from .. import structured_data
 from ..markup import render_comment
+from ..models import url_for
 
 register = template.Library()
 
@@ -77,3 +78,8 @@ def canonical_url(context):
     }
     query = ("?" + urlencode(kept)) if kept else ""
     return request.build_absolute_uri(request.path) + query
+
+
+@register.filter
+def tag_url(tag):
+    return url_for("digests:tag", tag.slug)
