@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "digests.middleware.PermissionsPolicyMiddleware",
     # Directly after SecurityMiddleware, so static files skip everything else.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached pages for anonymous readers: a hit skips everything below.
@@ -245,6 +246,10 @@ DIGESTS_SITE_TAGLINE = os.environ.get(
     "DIGESTS_SITE_TAGLINE", "New arXiv papers, picked and annotated by our editors."
 )
 DIGESTS_PAGE_SIZE = 20
+DIGESTS_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
 # Whole pages for anonymous readers, keyed by a content version that every
 # change moves on; entries also expire after this many seconds.
 DIGESTS_PAGE_CACHE = env_bool("PAGE_CACHE", default=True)

@@ -1,0 +1,44 @@
+"""/healthz for load balancers: is the database answering, is the cache?"""
+
+import logging
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.http import require_GET
+
+log = logging.getLogger(__name__)
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _cache():
+    cache.set("healthz", "ok", timeout=10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return what was stored")
+
+
+@require_GET
+def healthz(request):
+    """{"status": "ok", "database": "ok", "cache": "ok"}, or 503 naming what failed.
+
+    Errors are logged, never shown: the answer carries no hosts or secrets."""
+    checks = {}
+    for name, check in (("database", _database), ("cache", _cache)):
+        try:
+            check()
+            checks[name] = "ok"
+        except Exception as error:
+            log.warning("health check: %s failed: %s", name, error)
+            checks[name] = "failing"
+    healthy = all(value == "ok" for value in checks.values())
+    response = JsonResponse(
+        {"status": "ok" if healthy else "failing", **checks}, status=200 if healthy else 503
+    )
+    add_never_cache_headers(response)
+    return response
