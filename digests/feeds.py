@@ -27,16 +27,10 @@ CACHE_CONTROL = "public, max-age=900"
 def xml_safe(value):
     """Strip what XML 1.0 cannot carry (control characters are legal in the database)."""
     if isinstance(value, str):
-        return clean_text(value).replace("\t", " ") if _needs_cleaning(value) else value
+        return clean_text(value)
     if isinstance(value, list | tuple):
         return type(value)(xml_safe(v) for v in value)
     return value
-
-
-def _needs_cleaning(text):
-    return any((ord(c) < 32 and c not in "\n\t\r") or 0x7F <= ord(c) <= 0x9F for c in text) or any(
-        0xD800 <= ord(c) <= 0xDFFF or ord(c) in (0xFFFE, 0xFFFF) for c in text
-    )
 
 
 class CleanFeedMixin:

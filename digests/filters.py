@@ -81,3 +81,15 @@ class PaperFilter(django_filters.FilterSet):
                 Q(title__icontains=word) | Q(authors__icontains=word) | Q(tags__name__iexact=word)
             )
         return queryset.filter(condition).distinct()
+
+
+def filter_data(query, page_kwarg="page"):
+    """The query string without empty values (an unused select sends ``tag=``) or paging."""
+    data = query.copy()
+    for key in list(data):
+        values = [value for value in data.getlist(key) if value.strip()]
+        if values and key != page_kwarg:
+            data.setlist(key, values)
+        else:
+            del data[key]
+    return data or None

@@ -44,13 +44,14 @@ def url_for(name, slug):
     return reverse(name, kwargs={"slug": slug})
 
 
+# Lookup paths from a Tag to its papers and their issues (for the visibility rule).
+TAG_PAPER = "digests_taggedpaper_items__content_object__"
+TAG_ISSUE = f"{TAG_PAPER}issue__"
+
+
 def public_tags():
     """Tags on at least one published paper (tags used only on drafts stay secret)."""
-    return (
-        Tag.objects.filter(published_q("digests_taggedpaper_items__content_object__issue__"))
-        .exclude(slug="")
-        .distinct()
-    )
+    return Tag.objects.filter(published_q(TAG_ISSUE)).exclude(slug="").distinct()
 
 
 def public_comment_count(field, **extra):

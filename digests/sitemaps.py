@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from .models import Issue, Paper, Section, public_tags, published_q
+from .models import TAG_ISSUE, TAG_PAPER, Issue, Paper, Section, public_tags, published_q
 
 
 class IssueSitemap(Sitemap):
@@ -53,16 +53,12 @@ class TagSitemap(Sitemap):
     priority = 0.3
 
     def items(self):
-        rule = published_q("digests_taggedpaper_items__content_object__issue__")
+        rule = published_q(TAG_ISSUE)
         return (
             public_tags()
             .annotate(
-                last_change=Max(
-                    "digests_taggedpaper_items__content_object__updated_at", filter=rule
-                ),
-                last_issue=Max(
-                    "digests_taggedpaper_items__content_object__issue__published_at", filter=rule
-                ),
+                last_change=Max(f"{TAG_PAPER}updated_at", filter=rule),
+                last_issue=Max(f"{TAG_ISSUE}published_at", filter=rule),
             )
             .order_by("name")
         )

@@ -15,8 +15,8 @@ from taggit.models import Tag
 
 from . import citations
 from .comment_views import CommentsMixin
-from .filters import PaperFilter
-from .models import Issue, Paper, Section, public_tags, published_q
+from .filters import PaperFilter, filter_data
+from .models import TAG_ISSUE, Issue, Paper, Section, public_tags, published_q
 
 
 class PageMetaMixin:
@@ -78,12 +78,12 @@ class PreviewMixin:
 
 
 class HomeView(PageMetaMixin, TemplateView):
+    template_name = "digests/home.html"
+    recent_count = 6
+
     def page_description(self, context):
         latest = context.get("latest")
         return f"{settings.DIGESTS_SITE_TAGLINE} Latest: {latest.title}." if latest else ""
-
-    template_name = "digests/home.html"
-    recent_count = 6
 
     def get_context_data(self, **kwargs):
         issues = Issue.objects.published().newest_first()
@@ -93,14 +93,14 @@ class HomeView(PageMetaMixin, TemplateView):
 
 
 class IssueArchiveView(PageMetaMixin, PageNumberMixin, ListView):
+    template_name = "digests/issue_list.html"
+    context_object_name = "issues"
+
     def page_title(self, context):
         return "All issues"
 
     def page_description(self, context):
         return f"Every issue of {settings.DIGESTS_SITE_NAME}, newest first."
-
-    template_name = "digests/issue_list.html"
-    context_object_name = "issues"
 
     def get_queryset(self):
         return Issue.objects.published().newest_first().with_paper_count()
@@ -108,15 +108,14 @@ class IssueArchiveView(PageMetaMixin, PageNumberMixin, ListView):
 
 class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
     og_type = "article"
+    template_name = "digests/issue_detail.html"
+    context_object_name = "issue"
 
     def page_title(self, context):
         return self.object.title
 
     def page_description(self, context):
         return self.object.intro_html or self.object.title
-
-    template_name = "digests/issue_detail.html"
-    context_object_name = "issue"
 
     def get_queryset(self):
         return Issue.objects.visible_to(self.request.user).with_contents()
@@ -133,15 +132,14 @@ class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
 
 class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
     og_type = "article"
+    template_name = "digests/paper_detail.html"
+    context_object_name = "paper"
 
     def page_title(self, context):
         return self.object.title
 
     def page_description(self, context):
         return self.object.annotation_html or self.object.abstract or self.object.title
-
-    template_name = "digests/paper_detail.html"
-    context_object_name = "paper"
 
     def get_queryset(self):
         return Paper.objects.visible_to(self.request.user).for_listing().with_discussion()
@@ -174,14 +172,14 @@ class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
 
 
 class SectionDetailView(PageMetaMixin, PageNumberMixin, ListView):
+    template_name = "digests/section_detail.html"
+    context_object_name = "papers"
+
     def page_title(self, context):
         return self.section.name
 
     def page_description(self, context):
         return self.section.description or f"Papers in {self.section.name}."
-
-    template_name = "digests/section_detail.html"
-    context_object_name = "papers"
 
     @cached_property
     def section(self):
@@ -196,20 +194,20 @@ class SectionDetailView(PageMetaMixin, PageNumberMixin, ListView):
 
 def tags_with_counts():
     """Public tags with how many published papers carry each."""
-    rule = published_q("digests_taggedpaper_items__content_object__issue__")
+    rule = published_q(TAG_ISSUE)
     return public_tags().annotate(
         paper_count=Count("digests_taggedpaper_items", filter=rule, distinct=True)
     )
 
 
 class TagIndexView(PageMetaMixin, TemplateView):
+    template_name = "digests/tag_list.html"
+
     def page_title(self, context):
         return "Tags"
 
     def page_description(self, context):
         return f"Every topic tagged in {settings.DIGESTS_SITE_NAME}, with how many papers carry it."
-
-    template_name = "digests/tag_list.html"
 
     def get_context_data(self, **kwargs):
         tags = tags_with_counts().order_by("name")
@@ -217,6 +215,9 @@ class TagIndexView(PageMetaMixin, TemplateView):
 
 
 class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):
+    template_name = "digests/tag_detail.html"
+    context_object_name = "papers"
+
     def page_title(self, context):
         return f"Papers tagged “{self.tag.name}”"
 
@@ -224,9 +225,6 @@ class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):
         count = context["paginator"].count
         name = settings.DIGESTS_SITE_NAME
         return f"{count} paper{pluralize(count)} tagged “{self.tag.name}” in {name}."
-
-    template_name = "digests/tag_detail.html"
-    context_object_name = "papers"
 
     @cached_property
     def tag(self):
@@ -244,6 +242,9 @@ class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):
 
 
 class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
+    template_name = "digests/paper_list.html"
+    context_object_name = "papers"
+
     def page_title(self, context):
         return "Papers matching your filters" if self.filterset.is_bound else "All papers"
 
@@ -251,28 +252,15 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         name = settings.DIGESTS_SITE_NAME
         return f"Browse every paper featured in {name} by section, tag, year and issue."
 
-    template_name = "digests/paper_list.html"
-    context_object_name = "papers"
-
     def get(self, request, *args, **kwargs):
         self.filterset = PaperFilter(
-            self._filter_data(), queryset=Paper.objects.published().newest_first()
+            filter_data(request.GET, self.page_kwarg),
+            queryset=Paper.objects.published().newest_first(),
         )
         response = super().get(request, *args, **kwargs)
         if self.filterset.is_bound and not self.filterset.is_valid():
             response.status_code = 400
         return response
-
-    def _filter_data(self):
-        """The query string without empty values (an unused select sends ``tag=``)."""
-        data = self.request.GET.copy()
-        for key in list(data):
-            values = [value for value in data.getlist(key) if value.strip()]
-            if values and key != self.page_kwarg:
-                data.setlist(key, values)
-            else:
-                del data[key]
-        return data or None
 
     def get_queryset(self):
         if self.filterset.is_bound and not self.filterset.is_valid():
@@ -331,8 +319,9 @@ def issue_bibtex(request, slug):
 
 def browser_bibtex(request):
     """The paper browser's current list (same filters) as one .bib file."""
-    view = PaperBrowserView(request=request)
-    filterset = PaperFilter(view._filter_data(), queryset=Paper.objects.published().newest_first())
+    filterset = PaperFilter(
+        filter_data(request.GET, "page"), queryset=Paper.objects.published().newest_first()
+    )
     if filterset.is_bound and not filterset.is_valid():
         errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in filterset.errors.items())
         return HttpResponse(
@@ -356,13 +345,13 @@ def robots_txt(request):
 
 
 class SubscribeView(PageMetaMixin, TemplateView):
+    template_name = "digests/subscribe.html"
+
     def page_title(self, context):
         return "Subscribe"
 
     def page_description(self, context):
         return f"Follow {settings.DIGESTS_SITE_NAME} in a feed reader: RSS, Atom and JSON feeds."
-
-    template_name = "digests/subscribe.html"
 
     def get_context_data(self, **kwargs):
         sections = Section.objects.filter(published_q("papers__issue__")).distinct()

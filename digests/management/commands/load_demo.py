@@ -91,10 +91,17 @@ class Command(BaseCommand):
         created = []
         for spec in specs:
             target = created[spec["reply_to"] - 1] if spec.get("reply_to") else None
+            thread = (target.parent or target) if target else None
+            if thread:
+                paper = thread.paper  # a reply lives in its thread
+            elif spec.get("paper"):
+                paper = issue.papers.get(arxiv_id=spec["paper"])
+            else:
+                paper = None
             comment = Comment(
                 issue=issue,
-                paper=issue.papers.get(arxiv_id=spec["paper"]) if spec.get("paper") else None,
-                parent=(target.parent or target) if target else None,
+                paper=paper,
+                parent=thread,
                 in_reply_to=target,
                 author_name=spec["author"],
                 author_email=spec["email"],
@@ -103,7 +110,5 @@ class Command(BaseCommand):
                 status=Comment.Status.APPROVED,
                 created_at=spec["posted_at"],
             )
-            if target:
-                comment.paper = (target.parent or target).paper
             comment.save()
             created.append(comment)
