@@ -2,13 +2,24 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from taggit.models import Tag
 
+from . import search
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .models import Issue, Paper, Section, public_tags
 
-QUERY_MAX_LENGTH = 200
+QUERY_MAX_LENGTH = search.MAX_QUERY_LENGTH
+ORDER_CHOICES = [
+    ("relevance", "Best match"),
+    ("-date", "Newest first"),
+    ("date", "Oldest first"),
+    ("title", "Title A–Z"),
+]
+ORDERINGS = {
+    "-date": ("-arxiv_date", "-issue__published_at", "position", "pk"),
+    "date": ("arxiv_date", "issue__published_at", "position", "pk"),
+    "title": ("title", "pk"),
+}
 
 
 class PaperFilter(django_filters.FilterSet):
@@ -16,7 +27,13 @@ class PaperFilter(django_filters.FilterSet):
         label="Words",
         method="filter_text",
         max_length=QUERY_MAX_LENGTH,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "title, author, arXiv id…"}),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "pruning, “in-context learning”…",
+                "aria-describedby": "search-help",
+            }
+        ),
     )
     section = django_filters.ModelChoiceFilter(
         queryset=Section.objects.all(),
@@ -44,12 +61,11 @@ class PaperFilter(django_filters.FilterSet):
         empty_label="All issues",
         error_messages={"invalid_choice": "There is no published issue with that address."},
     )
-    order = django_filters.OrderingFilter(
+    order = django_filters.ChoiceFilter(
         label="Order",
-        fields=(("arxiv_date", "date"), ("title", "title")),
-        field_labels={"-date": "Newest first", "date": "Oldest first", "title": "Title A–Z"},
+        choices=ORDER_CHOICES,
+        method="filter_order",
         empty_label=None,
-        null_label=None,
     )
 
     class Meta:
@@ -61,10 +77,7 @@ class PaperFilter(django_filters.FilterSet):
         # Only the choices a reader needs; Issue.published() is evaluated per request.
         self.filters["issue"].queryset = Issue.objects.published().newest_first()
         self.filters["tag"].queryset = public_tags()
-        labels = dict(self.filters["order"].extra["choices"])
-        self.filters["order"].extra["choices"] = [
-            (value, labels[value]) for value in ("-date", "date", "title")
-        ]
+        self.search_query = None
 
     def filter_text(self, queryset, name, value):
         value = value.strip()
@@ -75,12 +88,22 @@ class PaperFilter(django_filters.FilterSet):
             return queryset.filter(arxiv_id=normalize_arxiv_id(value))
         except InvalidArxivId:
             pass
-        condition = Q()
-        for word in value.split()[:10]:
-            condition &= (
-                Q(title__icontains=word) | Q(authors__icontains=word) | Q(tags__name__iexact=word)
-            )
-        return queryset.filter(condition).distinct()
+        self.search_query = search.parse_query(value)
+        if not self.search_query:
+            return queryset.none()
+        return search.matching(queryset, self.search_query)
+
+    def filter_order(self, queryset, name, value):
+        # Relevance needs the search index's rank: the view orders by it.
+        return queryset.order_by(*ORDERINGS[value]) if value in ORDERINGS else queryset
+
+    @property
+    def ordering(self):
+        """'relevance' when words were searched for and no other order was chosen."""
+        chosen = self.form.cleaned_data.get("order") if self.is_valid() else ""
+        if chosen:
+            return chosen
+        return "relevance" if self.search_query else "-date"
 
 
 def filter_data(query, page_kwarg="page"):

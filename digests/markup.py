@@ -8,6 +8,7 @@ if the renderer had a bug.
 """
 
 import re
+from html import unescape
 
 import nh3
 from django.utils.html import escape, format_html
@@ -40,6 +41,14 @@ def sanitize(html):
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
     )
+
+
+def html_to_text(html):
+    """The words of rendered HTML as plain text, for the search index and snippets."""
+    if not html:
+        return ""
+    text = re.sub(r"<[^>]*>", " ", html)
+    return " ".join(unescape(text).split())
 
 
 def render_markdown(text):

@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Length
@@ -23,7 +24,7 @@ from taggit.models import Tag, TaggedItemBase
 
 from . import arxiv
 from .fields import ArxivIdField
-from .markup import render_markdown
+from .markup import html_to_text, render_markdown
 
 EDIT_PERMISSION = "digests.change_issue"
 
@@ -112,6 +113,13 @@ class Section(models.Model):
         return url_for("digests:section", self.slug)
 
 
+class WithoutSearchVector(models.Manager):
+    """Rows are read without their search vector: only the database's search reads it."""
+
+    def get_queryset(self):
+        return super().get_queryset().defer("search_vector")
+
+
 class IssueQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(published_q(now=now))
@@ -194,6 +202,11 @@ class Issue(models.Model):
         blank=True, help_text="The editor's introduction, in Markdown. Shown above the contents."
     )
     intro_html = models.TextField(blank=True, editable=False)
+    intro_text = models.TextField(blank=True, editable=False)
+    # Kept current by database triggers (see digests/search.py and migration
+    # 0003): no code path, bulk_create included, can leave it stale. Its GIN
+    # index exists on PostgreSQL only, so it is created by that migration.
+    search_vector = SearchVectorField(null=True, editable=False)
     comments_open = models.BooleanField(
         "readers may comment",
         default=True,
@@ -205,7 +218,7 @@ class Issue(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = IssueQuerySet.as_manager()
+    objects = WithoutSearchVector.from_queryset(IssueQuerySet)()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -236,6 +249,7 @@ class Issue(models.Model):
         if not self.slug:
             self.slug = unique_slug(Issue, self.title, max_length=200, exclude_pk=self.pk)
         self.intro_html = render_markdown(self.intro)
+        self.intro_text = html_to_text(self.intro_html)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -352,6 +366,8 @@ class Paper(models.Model):
         help_text="Your paragraph on the paper, in Markdown. This is what readers come for.",
     )
     annotation_html = models.TextField(blank=True, editable=False)
+    annotation_text = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)  # see Issue.search_vector
     tags = TaggableManager(
         through=TaggedPaper,
         blank=True,
@@ -360,7 +376,7 @@ class Paper(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PaperQuerySet.as_manager()
+    objects = WithoutSearchVector.from_queryset(PaperQuerySet)()
 
     class Meta:
         ordering = ["issue", "section__position", "position", "pk"]
@@ -395,6 +411,7 @@ class Paper(models.Model):
             )
             self.position = (last or 0) + 1
         self.annotation_html = render_markdown(self.annotation)
+        self.annotation_text = html_to_text(self.annotation_html)
         moved = (
             self.pk and Paper.objects.filter(pk=self.pk).exclude(issue_id=self.issue_id).exists()
         )

@@ -29,6 +29,7 @@ urlpatterns = [
     path("issues/<slug:slug>/", views.IssueDetailView.as_view(), name="issue"),
     path("issues/<slug:slug>.bib", views.issue_bibtex, name="issue_bibtex"),
     path("papers/", views.PaperBrowserView.as_view(), name="paper_list"),
+    path("search/", views.PaperBrowserView.as_view(), name="search"),
     path("papers.bib", views.browser_bibtex, name="paper_list_bibtex"),
     path("papers/<slug:slug>/", views.PaperDetailView.as_view(), name="paper"),
     path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper_bibtex"),

@@ -13,10 +13,12 @@ from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from . import citations
+from . import citations, search
 from .comment_views import CommentsMixin
+from .facets import paper_facets
 from .filters import PaperFilter, filter_data
 from .models import TAG_ISSUE, Issue, Paper, Section, public_tags, published_q
+from .related import related_papers
 
 
 class PageMetaMixin:
@@ -167,6 +169,7 @@ class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
             position_in_issue=index + 1,
             bibtex=citations.bibtex([self.object]),
             papers_in_issue=len(siblings),
+            related=related_papers(self.object),
             **kwargs,
         )
 
@@ -242,15 +245,21 @@ class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):
 
 
 class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
+    """The paper browser and the search page: django-filter's filters, the
+    search index's ranking, and facets that count what is left."""
+
     template_name = "digests/paper_list.html"
     context_object_name = "papers"
 
     def page_title(self, context):
+        query = self.search_query
+        if query:
+            return f"Search: {query.text}"
         return "Papers matching your filters" if self.filterset.is_bound else "All papers"
 
     def page_description(self, context):
         name = settings.DIGESTS_SITE_NAME
-        return f"Browse every paper featured in {name} by section, tag, year and issue."
+        return f"Search and browse every paper featured in {name} by section, tag, year and issue."
 
     def get(self, request, *args, **kwargs):
         self.filterset = PaperFilter(
@@ -258,40 +267,65 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
             queryset=Paper.objects.published().newest_first(),
         )
         response = super().get(request, *args, **kwargs)
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        if self.invalid:
             response.status_code = 400
         return response
 
+    @cached_property
+    def invalid(self):
+        return self.filterset.is_bound and not self.filterset.is_valid()
+
+    @property
+    def search_query(self):
+        return None if self.invalid else self.filterset.search_query
+
     def get_queryset(self):
-        if self.filterset.is_bound and not self.filterset.is_valid():
+        if self.invalid:
             return Paper.objects.none()
-        return self.filterset.qs.for_listing()
+        papers = self.filterset.qs
+        if self.filterset.ordering == "relevance" and self.search_query:
+            return search.RankedPapers(papers, self.search_query)
+        return papers.for_listing()
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)
+        if self.search_query and not isinstance(queryset, search.RankedPapers):
+            papers = search.annotate_matches(list(papers), self.search_query)
+        return paginator, page, papers, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(filter=self.filterset, **kwargs)
         query = self.request.GET.copy()
         query.pop(self.page_kwarg, None)
         context["query_string"] = query.urlencode()
-        context["active_tags"] = self._active_tags()
-        context["chosen_tag_slugs"] = {tag.slug for tag, _ in context["active_tags"]}
-        context["tag_choices"] = tags_with_counts().order_by("name")
-        context["year_choices"] = [
-            d.year for d in Paper.objects.published().dates("arxiv_date", "year", order="DESC")
+        context["search_query"] = self.search_query
+        context["search_notes"] = self.search_query.notes if self.search_query else []
+        context["order"] = "" if self.invalid else self.filterset.ordering
+        context["kept_filters"] = [
+            (name, value)
+            for name in ("section", "tag", "year", "issue")
+            if not (self.invalid and name in self.filterset.form.errors)  # drop what failed
+            for value in query.getlist(name)
+            if value.strip()
         ]
+        if self.invalid:
+            context["facets"] = []
+            return context
+        cleaned = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        chosen = {
+            "section": [cleaned["section"].slug] if cleaned.get("section") else [],
+            "tag": [tag.slug for tag in cleaned.get("tag") or []],
+            "year": [int(cleaned["year"])] if cleaned.get("year") else [],
+            "issue": [cleaned["issue"].slug] if cleaned.get("issue") else [],
+        }
+        context["facets"] = paper_facets(self.filterset.qs, self.request.GET, chosen)
+        context["chosen_filters"] = [
+            option for facet in context["facets"] for option in facet.options if option.chosen
+        ]
+        context["matching_issues"] = search.issues_matching(
+            Issue.objects.published(), self.search_query
+        )
         return context
-
-    def _active_tags(self):
-        """The chosen tags, each with the query string that drops it."""
-        if not self.filterset.is_bound or not self.filterset.is_valid():
-            return []
-        chosen = list(self.filterset.form.cleaned_data.get("tag") or [])
-        active = []
-        for tag in chosen:
-            query = self.request.GET.copy()
-            query.pop(self.page_kwarg, None)
-            query.setlist("tag", [t.slug for t in chosen if t != tag])
-            active.append((tag, query.urlencode()))
-        return active
 
 
 # --- Citations, robots, subscribe --------------------------------------------------

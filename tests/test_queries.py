@@ -41,7 +41,8 @@ PAGES = {
     "home": (lambda issue: reverse("digests:home"), 4),
     "archive": (lambda issue: reverse("digests:issue_list"), 2),
     "issue": (lambda issue: issue.get_absolute_url(), 5),
-    "paper": (lambda issue: issue.papers.last().get_absolute_url(), 5),
+    # 5 for the paper and its discussion, 3 for related papers (see digests/related.py).
+    "paper": (lambda issue: issue.papers.last().get_absolute_url(), 8),
     "section": (lambda issue: issue.papers.first().section.get_absolute_url(), 4),
     "tag index": (lambda issue: reverse("digests:tag_list"), 1),
     "tag": (lambda issue: reverse("digests:tag", args=["llm"]), 4),
@@ -55,7 +56,14 @@ PAGES = {
     "subscribe": (lambda issue: reverse("digests:subscribe"), 1),
     "browser filtered": (
         lambda issue: reverse("digests:paper_list") + "?tag=llm&tag=efficiency&year=2023&q=study",
-        8,
+        11,
+    ),
+    # Best match first: count, one page of ranked ids, its papers and tags, snippets,
+    # four facets, matching issues, and the tag filter's validation.
+    "search": (lambda issue: reverse("digests:search") + "?q=study+-nothing&tag=llm", 11),
+    "search by date": (
+        lambda issue: reverse("digests:search") + '?q="study of"+or+turing&order=-date',
+        9,
     ),
 }
 

@@ -97,10 +97,12 @@ def test_a_blocked_term_differing_only_in_case_is_a_form_error(client, superuser
 
 
 def test_the_browser_tag_menu_lists_tags_before_any_filter(client):
+    # The tag menu is now the tag facet: links with counts, before any filter.
     PaperFactory(tags=["llm", "vision"])
     html = client.get("/papers/").content.decode()
-    assert '<option value="llm">llm (1)</option>' in html
-    assert '<option value="vision">vision (1)</option>' in html
+    facet = '<a href="?tag={0}"><span class="facet__label">{0}</span> <span class="facet__count">1'
+    assert facet.format("llm") in html
+    assert facet.format("vision") in html
 
 
 def test_a_paper_moved_to_another_issue_keeps_its_discussion(client):

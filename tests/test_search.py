@@ -1,0 +1,407 @@
+"""Full-text search: the query language, ranking, snippets, index freshness,
+facets and odd input, on whichever database the suite runs (SQLite with FTS5,
+PostgreSQL with tsvector; CI runs both)."""
+
+import re
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.urls import reverse
+from django.utils.http import urlencode
+from taggit.models import Tag
+
+from digests import search
+from digests.models import Paper, TaggedPaper
+
+from .factories import IssueFactory, PaperFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+URL = reverse("digests:search")
+
+
+def results(client, **params):
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content[:500]
+    return [paper.title for paper in response.context["papers"]]
+
+
+@pytest.fixture
+def archive():
+    llm = SectionFactory(name="Large Language Models", slug="llm")
+    cv = SectionFactory(name="Computer Vision", slug="cv")
+    june = IssueFactory(title="June highlights", slug="june", intro="Pruning was everywhere.")
+    may = IssueFactory(title="May highlights", slug="may")
+    draft = IssueFactory(title="Draft issue", slug="draft", status="draft", published_at=None)
+    papers = {
+        "title": PaperFactory(
+            issue=june,
+            section=llm,
+            title="Pruning Large Networks in One Shot",
+            arxiv_id="2306.00001",
+            annotation="A short note about sparsity.",
+            authors="Mingjie Sun",
+            tags=["efficiency"],
+        ),
+        "annotation": PaperFactory(
+            issue=june,
+            section=llm,
+            title="Scaling Laws Revisited",
+            arxiv_id="2306.00002",
+            annotation="Unlike earlier work, the authors avoid pruning; pruning would hurt.",
+            tags=["scaling"],
+        ),
+        "phrase": PaperFactory(
+            issue=may,
+            section=cv,
+            title="Diffusion for Photographs",
+            arxiv_id="2305.00003",
+            arxiv_date=date(2022, 5, 3),
+            annotation="Shows that in-context learning works for image models too.",
+            tags=["diffusion", "efficiency"],
+        ),
+        "scattered": PaperFactory(
+            issue=may,
+            section=cv,
+            title="Context Windows",
+            arxiv_id="2305.00004",
+            arxiv_date=date(2022, 5, 4),
+            annotation="Learning in a longer context: the window is what matters.",
+            abstract="We study learning rate warm-up.",
+            tags=["long context"],
+        ),
+        "secret": PaperFactory(
+            issue=draft,
+            section=llm,
+            title="Secret Pruning Result",
+            arxiv_id="2306.00005",
+            tags=["embargoed"],
+        ),
+    }
+    return papers
+
+
+# --- The query language ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        ("pruning", [((("pruning",),), ())]),
+        ("Pruning  LLMs", [((("pruning",), ("llms",)), ())]),
+        ('"in-context learning"', [((("in", "context", "learning"),), ())]),
+        ('pruning -"vision transformer"', [((("pruning",),), (("vision", "transformer"),))]),
+        ("pruning or quantization", [((("pruning",),), ()), ((("quantization",),), ())]),
+        ("gpt-4", [((("gpt", "4"),), ())]),
+        ('"unclosed phrase', [((("unclosed", "phrase"),), ())]),
+        ("Überraschung naïve", [((("überraschung",), ("naïve",)), ())]),
+    ],
+)
+def test_web_search_syntax_is_parsed(text, groups):
+    query = search.parse_query(text)
+    assert [(group.include, group.exclude) for group in query.groups] == groups
+    assert not query.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ('"', "Type a word to search for"),
+        ("*", "Type a word to search for"),
+        ("-", "Type a word to search for"),
+        ("-pruning", "add a word to search for too"),
+        ("OR or or", "Type a word to search for"),
+        (" ".join(f"w{n}" for n in range(20)), "Only the first 12 words"),
+    ],
+)
+def test_unusable_parts_of_a_query_are_explained(text, note):
+    query = search.parse_query(text)
+    assert any(note in line for line in query.notes), query.notes
+
+
+def test_fts_operators_typed_by_a_reader_are_plain_words():
+    query = search.parse_query('NEAR(a b) AND title:x ^y "z" )')
+    expression = search.SqliteBackend.expression(query)
+    # Punctuation joins words into a phrase; every word is quoted, so no operator survives.
+    assert expression == '(("near a" AND "b" AND "and" AND "title x" AND "y" AND "z"))'
+
+
+# --- Ranking, syntax and snippets against the real index ------------------------------
+
+
+def test_a_title_hit_ranks_above_an_annotation_hit(client, archive):
+    assert results(client, q="pruning") == [
+        "Pruning Large Networks in One Shot",
+        "Scaling Laws Revisited",
+    ]
+
+
+def test_stemming_finds_other_forms_of_a_word(client, archive):
+    assert "Pruning Large Networks in One Shot" in results(client, q="pruned")
+
+
+def test_authors_tags_and_abstract_are_searched(client, archive):
+    assert results(client, q="mingjie") == ["Pruning Large Networks in One Shot"]
+    assert set(results(client, q="scaling")) == {"Scaling Laws Revisited"}
+    assert results(client, q="warm-up") == ["Context Windows"]
+
+
+def test_exact_phrase_needs_the_words_together(client, archive):
+    assert set(results(client, q="context learning")) == {
+        "Diffusion for Photographs",
+        "Context Windows",
+    }
+    assert results(client, q='"in-context learning"') == ["Diffusion for Photographs"]
+
+
+def test_minus_leaves_papers_out(client, archive):
+    assert set(results(client, q="learning -window")) == {"Diffusion for Photographs"}
+
+
+def test_or_finds_either(client, archive):
+    assert set(results(client, q="diffusion or scaling")) == {
+        "Diffusion for Photographs",
+        "Scaling Laws Revisited",
+    }
+
+
+def test_drafts_are_never_found(client, archive):
+    assert "Secret Pruning Result" not in results(client, q="secret or pruning")
+    assert results(client, q="embargoed") == []
+    html = client.get(URL, {"q": "draft issue"}).content.decode()
+    assert "Draft issue" not in html
+
+
+def test_matches_are_highlighted_and_paper_text_is_escaped(client, archive):
+    PaperFactory(
+        issue=archive["title"].issue,
+        section=archive["title"].section,
+        title="Escaping <b>Bold</b> Claims",
+        annotation="The claim `<script>alert(1)</script>` is about escaping.",
+    )
+    html = client.get(URL, {"q": "escaping"}).content.decode()
+    assert "<mark>Escaping</mark> &lt;b&gt;Bold&lt;/b&gt; Claims" in html
+    assert "<script>alert" not in html
+    assert "is about <mark>escaping</mark>" in html
+
+
+def test_issues_matching_the_words_are_listed(client, archive):
+    html = client.get(URL, {"q": "june"}).content.decode()
+    assert 'href="/issues/june/">June highlights</a>' in html
+    assert 'href="/issues/may/"' not in html
+
+
+def test_date_and_title_orders_can_be_chosen(client, archive):
+    by_date = results(client, q="learning or pruning", order="-date")
+    dates = [Paper.objects.get(title=title).arxiv_date for title in by_date]
+    assert len(by_date) == 4
+    assert dates == sorted(dates, reverse=True)
+    by_title = results(client, q="learning or pruning", order="title")
+    assert by_title == sorted(by_title)
+    assert client.get(URL, {"q": "pruning"}).context["order"] == "relevance"
+    assert client.get(URL).context["order"] == "-date"
+
+
+def test_a_pasted_arxiv_link_finds_that_paper(client, archive):
+    assert results(client, q="https://arxiv.org/abs//2305.00004v2") == ["Context Windows"]
+
+
+# --- The index stays current -----------------------------------------------------------
+
+
+def test_index_follows_an_edit(client, archive):
+    paper = archive["phrase"]
+    paper.title = "Denoising Everything"
+    paper.save()
+    assert results(client, q="denoising") == ["Denoising Everything"]
+    assert results(client, q="photographs") == []
+
+
+def test_index_follows_an_annotation_edit(client, archive):
+    paper = Paper.objects.get(pk=archive["scattered"].pk)
+    paper.annotation = "Now about **tokenizers** instead."
+    paper.save()
+    assert results(client, q="tokenizers") == ["Context Windows"]
+
+
+def test_index_follows_tag_changes_and_a_tag_rename(client, archive):
+    paper = archive["annotation"]
+    paper.tags.add("quantization")
+    assert results(client, q="quantization") == ["Scaling Laws Revisited"]
+    paper.tags.remove("quantization")
+    assert results(client, q="quantization") == []
+    Tag.objects.filter(name="scaling").update(name="compute laws")
+    assert results(client, q="compute") == ["Scaling Laws Revisited"]
+
+
+def test_index_follows_a_delete(client, archive):
+    archive["title"].delete()
+    assert results(client, q="mingjie") == []
+
+
+def test_index_follows_bulk_create(client, archive):
+    issue, section = archive["title"].issue, archive["title"].section
+    created = Paper.objects.bulk_create(
+        Paper(
+            issue=issue,
+            section=section,
+            title=f"Bulk Zeppelin {n}",
+            slug=f"bulk-zeppelin-{n}",
+            arxiv_id=f"2306.1000{n}",
+            arxiv_date=date(2023, 6, 1),
+            position=10 + n,
+            annotation_text="airship",
+        )
+        for n in range(3)
+    )
+    tag = Tag.objects.create(name="lighter than air", slug="lighter-than-air")
+    TaggedPaper.objects.bulk_create(TaggedPaper(content_object=p, tag=tag) for p in created)
+    assert len(results(client, q="zeppelin")) == 3
+    assert len(results(client, q="airship")) == 3
+    assert len(results(client, q='"lighter than air"')) == 3
+
+
+def _break_the_index():
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM digests_paper_fts")
+        else:
+            cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off
+            cursor.execute("UPDATE digests_paper SET search_vector = NULL")
+            cursor.execute("SET LOCAL session_replication_role = origin")
+
+
+def test_rebuild_command_restores_a_damaged_index(client, archive):
+    _break_the_index()
+    assert results(client, q="pruning") == []
+    out = StringIO()
+    call_command("rebuild_search_index", stdout=out)
+    assert "Indexed 5 papers and 3 issues" in out.getvalue()
+    assert results(client, q="pruning") == [
+        "Pruning Large Networks in One Shot",
+        "Scaling Laws Revisited",
+    ]
+
+
+# --- Facets -----------------------------------------------------------------------------
+
+
+def test_every_facet_count_equals_the_results_its_link_shows(client, archive):
+    for params in ({}, {"q": "learning or pruning"}, {"q": "learning", "tag": "efficiency"}):
+        response = client.get(URL, params)
+        facets = response.context["facets"]
+        assert {facet.name for facet in facets} == {"section", "tag", "year", "issue"}
+        checked = 0
+        for facet in facets:
+            for option in facet.options:
+                if option.chosen:
+                    continue
+                followed = client.get(URL + "?" + option.query)
+                assert followed.status_code == 200
+                assert followed.context["paginator"].count == option.count, (
+                    params,
+                    facet.name,
+                    option.label,
+                )
+                checked += 1
+        assert checked
+
+
+def test_facets_keep_the_query_and_never_show_draft_tags(client, archive):
+    response = client.get(URL, {"q": "pruning or learning"})
+    tag_labels = [option.label for option in response.context["facets"][1].options]
+    assert "embargoed" not in tag_labels
+    for facet in response.context["facets"]:
+        for option in facet.options:
+            assert "q=pruning+or+learning" in option.query
+
+
+def test_multi_tag_and_filter(client, archive):
+    assert results(client, tag=["efficiency", "diffusion"]) == ["Diffusion for Photographs"]
+    assert results(client, q="learning", tag=["efficiency", "diffusion"]) == [
+        "Diffusion for Photographs"
+    ]
+
+
+def test_a_chosen_filter_without_results_can_still_be_removed(client, archive):
+    response = client.get(URL, {"q": "mingjie", "section": "cv"})
+    assert response.context["paginator"].count == 0
+    chosen = response.context["chosen_filters"]
+    assert [option.label for option in chosen] == ["cv"]
+    assert results(client, **dict(re.findall(r"(\w+)=([^&]+)", chosen[0].query))) == [
+        "Pruning Large Networks in One Shot"
+    ]
+
+
+def test_pagination_keeps_the_query(client, monkeypatch, archive):
+    from digests import views
+
+    monkeypatch.setattr(views.PaperBrowserView, "paginate_by", 1)
+    html = client.get(URL, {"q": "pruning"}).content.decode()
+    assert 'href="?q=pruning&amp;page=2"' in html
+    second = client.get(URL, {"q": "pruning", "page": 2})
+    assert [p.title for p in second.context["papers"]] == ["Scaling Laws Revisited"]
+
+
+# --- Odd input ----------------------------------------------------------------------------
+
+ODD_QUERIES = [
+    '"',
+    "-",
+    "*",
+    "prun*",
+    "(",
+    ")",
+    "NEAR(a b)",
+    "title:pruning",
+    "a AND OR NOT b",
+    "' OR 1=1 --",
+    "'; DROP TABLE digests_paper; --",
+    "%",
+    "_",
+    "\\",
+    "{{ 7*7 }}",
+    "{% debug %}",
+    "🙂 emoji",
+    "日本語の論文",
+    "Ünïcödé naïve café",
+    "\u202egnirts",
+    "a" * 200,
+    "- - -",
+    '"" "" ""',
+    "or",
+    "-pruning",
+    "x\x00y",
+]
+
+
+@pytest.mark.parametrize("text", ODD_QUERIES)
+def test_odd_queries_give_a_helpful_page(client, archive, text):
+    response = client.get(URL, {"q": text})
+    assert response.status_code in (200, 400), response.status_code
+    html = response.content.decode()
+    assert "Show papers" in html  # the form is there to try again
+    if response.status_code == 200 and not response.context["papers"]:
+        assert 'class="empty"' in html or 'role="status"' in html
+    assert Paper.objects.count() == 5
+
+
+def test_an_overlong_query_is_refused_with_a_message(client, archive):
+    response = client.get(URL, {"q": "pruning " * 40})
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+
+
+def test_search_page_is_not_indexed_but_the_browser_is(client, archive):
+    assert '<meta name="robots" content="noindex' in client.get(URL, {"q": "x"}).content.decode()
+    browse = client.get(reverse("digests:paper_list")).content.decode()
+    assert 'name="robots"' not in browse
+
+
+def test_search_url_keeps_every_parameter_in_the_form(client, archive):
+    response = client.get(URL + "?" + urlencode({"q": "learning", "tag": "efficiency"}))
+    html = response.content.decode()
+    assert '<input type="hidden" name="tag" value="efficiency">' in html
+    assert 'value="learning"' in html
