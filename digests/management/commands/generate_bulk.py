@@ -6,6 +6,7 @@ Everything is written with bulk_create in batches; signals do not fire, so the
 page cache version is moved on once at the end.
 """
 
+import itertools
 import random
 import sys
 import time
@@ -13,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from taggit.models import Tag
 
 from digests import pagecache
-from digests.markup import render_markdown
+from digests.markup import html_to_text, render_markdown
 from digests.models import Comment, Issue, Paper, Section, TaggedPaper, body_fingerprint
 
 SECTIONS = [
@@ -114,6 +116,8 @@ WORDS = [
     "experiments",
     "ablation",
 ]
+SYLLABLES = "ka lo mi ra ten vor qui sel dan bro fi zu pel tro gan ne os lu cha rim".split()
+RARE_TERMS = 4000
 FIRST = [
     "Ada",
     "Alan",
@@ -187,6 +191,7 @@ class Command(BaseCommand):
             raise CommandError("--issues and --papers-per-issue must be at least 1.")
         if Issue.objects.filter(slug__startswith="bulk-").exists():
             raise CommandError("A bulk archive already exists here; use a fresh database.")
+        self.seed = seed
         self.random = random.Random(seed)
         self.batch = batch_size
         started = time.monotonic()
@@ -209,8 +214,25 @@ class Command(BaseCommand):
         )
 
     # --- pieces -------------------------------------------------------------------
+    @cached_property
+    def _vocabulary(self):
+        """The common words, then thousands of rarer made-up terms, drawn with Zipf's
+        law as real prose is: a few words are everywhere, most are rare. Searches
+        then meet realistic document frequencies, not 100 words in every paper."""
+        rng = random.Random(self.seed)
+        terms = list(WORDS)
+        seen = set(terms)
+        while len(terms) < len(WORDS) + RARE_TERMS:
+            term = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+            if term not in seen:
+                seen.add(term)
+                terms.append(term)
+        weights = itertools.accumulate(1 / (rank + 1) ** 1.05 for rank in range(len(terms)))
+        return terms, list(weights)
+
     def _words(self, count):
-        return " ".join(self.random.choice(WORDS) for _ in range(count))
+        terms, cumulative = self._vocabulary
+        return " ".join(self.random.choices(terms, cum_weights=cumulative, k=count))
 
     def _sentence(self, low=8, high=20):
         text = self._words(self.random.randint(low, high))
@@ -252,7 +274,8 @@ class Command(BaseCommand):
                     period_start=(published - timedelta(days=7)).date(),
                     period_end=(published - timedelta(days=1)).date(),
                     intro=intro,
-                    intro_html=render_markdown(intro),
+                    intro_html=(intro_html := render_markdown(intro)),
+                    intro_text=html_to_text(intro_html),
                 )
             )
         created = []
@@ -292,7 +315,8 @@ class Command(BaseCommand):
                         authors=authors,
                         abstract=self._paragraph(5),
                         annotation=annotation,
-                        annotation_html=render_markdown(annotation),
+                        annotation_html=(annotation_html := render_markdown(annotation)),
+                        annotation_text=html_to_text(annotation_html),
                     )
                 )
         created = []
