@@ -7,8 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 
 from . import comments
+from .admin_checklist import ChecklistAdminMixin
+from .admin_preview import PreviewLinkAdminMixin
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
 from .models import BlockedTerm, Comment, Issue, Paper, Section, body_fingerprint
@@ -20,6 +24,13 @@ LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date"}
 
 
 class PaperAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = getattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if record is not None and "tags" in self.fields:
+            # Restoring an old version: its tags, not today's (they live in another table).
+            self.initial["tags"] = record.tag_names
+
     def clean_tags(self):
         tags = self.cleaned_data.get("tags") or []
         unusable = [name for name in tags if not slugify(name, allow_unicode=True)]
@@ -96,7 +107,9 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
+class IssueAdmin(
+    BadInputIs400Mixin, ChecklistAdminMixin, PreviewLinkAdminMixin, SimpleHistoryAdmin
+):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
     search_fields = ("title", "intro")
@@ -122,7 +135,16 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
                 ),
             },
         ),
-        ("Period covered", {"fields": (("period_start", "period_end"),)}),
+        (
+            "Period covered",
+            {
+                "fields": (("period_start", "period_end"),),
+                "description": (
+                    "The checklist above warns about papers whose arXiv date falls outside "
+                    "these days (a missing end leaves that side open)."
+                ),
+            },
+        ),
         ("Introduction", {"fields": ("intro",)}),
         ("Discussion", {"fields": ("comments_open",)}),
     )
@@ -174,10 +196,11 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
+class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, SimpleHistoryAdmin):
     form = PaperAdminForm
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
+    history_list_display = ("tag_names",)
     list_select_related = ("issue", "section")
     search_fields = ("title", "arxiv_id", "authors")
     autocomplete_fields = ("issue",)

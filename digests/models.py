@@ -18,12 +18,15 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from . import arxiv
 from .fields import ArxivIdField
+from .history import PaperHistory, TagsSnapshot
 from .markup import render_markdown
+from .preview_links import new_preview_key
 
 EDIT_PERMISSION = "digests.change_issue"
 
@@ -202,10 +205,18 @@ class Issue(models.Model):
             "a while after publication (see the COMMENTS_CLOSE_AFTER_DAYS setting)."
         ),
     )
+    preview_key = models.CharField(
+        max_length=32,
+        default=new_preview_key,
+        editable=False,
+        help_text="Part of every preview link; a new key withdraws all earlier links.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = IssueQuerySet.as_manager()
+    # Rendered HTML is derived on save; the preview key must not come back on a restore.
+    history = HistoricalRecords(excluded_fields=["intro_html", "updated_at", "preview_key"])
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -361,6 +372,7 @@ class Paper(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PaperQuerySet.as_manager()
+    history = PaperHistory(excluded_fields=["annotation_html", "updated_at"], bases=[TagsSnapshot])
 
     class Meta:
         ordering = ["issue", "section__position", "position", "pk"]
