@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from taggit.models import Tag
+from taggit.utils import parse_tags
 
 from . import comments
 from .admin_checklist import ChecklistAdminMixin
@@ -29,7 +31,7 @@ class PaperAdminForm(forms.ModelForm):
         record = getattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if record is not None and "tags" in self.fields:
             # Restoring an old version: its tags, not today's (they live in another table).
-            self.initial["tags"] = record.tag_names
+            self.initial["tags"] = [Tag(name=name) for name in parse_tags(record.tag_names)]
 
     def clean_tags(self):
         tags = self.cleaned_data.get("tags") or []
