@@ -76,8 +76,12 @@ def test_checklist_lists_papers_dated_outside_the_period(client, editor, issue):
 
 def test_period_check_uses_an_open_end_and_says_when_no_period_is_set(client, editor, sections):
     open_ended = IssueFactory.draft(period_start=date(2023, 7, 1), period_end=None)
-    PaperFactory(issue=open_ended, section=sections[0], title="Way Later", arxiv_date=date(2024, 1, 1))
-    PaperFactory(issue=open_ended, section=sections[0], title="Too Early", arxiv_date=date(2023, 6, 30))
+    PaperFactory(
+        issue=open_ended, section=sections[0], title="Way Later", arxiv_date=date(2024, 1, 1)
+    )
+    PaperFactory(
+        issue=open_ended, section=sections[0], title="Too Early", arxiv_date=date(2023, 6, 30)
+    )
     item = check_item(change_page(client, editor, open_ended), "period")
     assert "Too Early" in item and "Way Later" not in item
 

@@ -59,9 +59,7 @@ def test_editing_an_issue_in_the_admin_records_who_and_what(client, editor, issu
     assert latest.history_date is not None
 
 
-def test_a_paper_edited_inline_on_the_issue_page_is_recorded_with_its_tags(
-    client, editor, issue
-):
+def test_a_paper_edited_inline_on_the_issue_page_is_recorded_with_its_tags(client, editor, issue):
     paper = issue.papers.get()
     before = paper.history.count()
     client.force_login(editor)
@@ -124,8 +122,9 @@ def test_restoring_an_old_annotation_renders_it_again(client, editor, issue):
     assert "Position *matters*." in html  # the old text, ready to save
     assert "&quot;long context&quot;, evaluation" in html  # and the old tags, not today's
 
-    response = client.post(revert_url, paper_form(paper, annotation=original.annotation,
-                                                  tags=original.tag_names))
+    response = client.post(
+        revert_url, paper_form(paper, annotation=original.annotation, tags=original.tag_names)
+    )
     assert response.status_code == 302
     paper.refresh_from_db()
     assert paper.annotation == "Position *matters*."
