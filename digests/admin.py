@@ -7,13 +7,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
-from simple_history.admin import SimpleHistoryAdmin
 from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
 from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from . import comments
 from .admin_checklist import ChecklistAdminMixin
+from .admin_history import HistoryAdmin
 from .admin_preview import PreviewLinkAdminMixin
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
@@ -110,7 +110,7 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 @admin.register(Issue)
 class IssueAdmin(
-    BadInputIs400Mixin, ChecklistAdminMixin, PreviewLinkAdminMixin, SimpleHistoryAdmin
+    BadInputIs400Mixin, ChecklistAdminMixin, PreviewLinkAdminMixin, HistoryAdmin
 ):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
@@ -198,11 +198,11 @@ class IssueAdmin(
 
 
 @admin.register(Paper)
-class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, SimpleHistoryAdmin):
+class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, HistoryAdmin):
     form = PaperAdminForm
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
-    history_list_display = ("tag_names",)
+    history_list_display = ("tags",)  # the column of the history page
     list_select_related = ("issue", "section")
     search_fields = ("title", "arxiv_id", "authors")
     autocomplete_fields = ("issue",)
@@ -215,6 +215,10 @@ class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, SimpleHistoryAdmin):
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    def tags(self, record):
+        """A history record's tags, as they were then."""
+        return record.tag_names or "—"
 
     @admin.display(description="arXiv", ordering="arxiv_id")
     def arxiv_link(self, paper):

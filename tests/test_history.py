@@ -79,6 +79,11 @@ def test_a_paper_edited_inline_on_the_issue_page_is_recorded_with_its_tags(clien
     # Spelled as the tag field takes them: names with spaces are quoted.
     assert latest.tag_names == '"long context", rag'
     assert latest.prev_record.tag_names == '"long context", evaluation'
+    # The issue's own history says which paper changed, and how.
+    reason = issue.history.first().history_change_reason
+    assert reason == "Changed Annotation and Tags for paper “Lost in the Middle”."
+    page = client.get(reverse("admin:digests_issue_history", args=[issue.pk]))
+    assert "Changed Annotation and Tags for paper “Lost in the Middle”." in page.content.decode()
 
 
 def test_a_tag_change_on_its_own_is_recorded(issue):
@@ -94,13 +99,15 @@ def test_the_history_page_shows_who_changed_what(client, editor, issue):
     client.force_login(editor)
     client.post(
         reverse("admin:digests_paper_change", args=[paper.pk]),
-        paper_form(paper, annotation="Rewritten."),
+        paper_form(paper, annotation="Rewritten.", tags="retrieval"),
     )
     response = client.get(reverse("admin:digests_paper_history", args=[paper.pk]))
     html = response.content.decode()
     assert response.status_code == 200
     assert "editor" in html  # who
     assert "Annotation" in html and "Rewritten." in html  # what changed
+    assert '<th scope="col">tags</th>' in html  # and the tags of each version
+    assert "<td>retrieval</td>" in html and "<td>&quot;long context&quot;, evaluation</td>" in html
 
 
 def test_restoring_an_old_annotation_renders_it_again(client, editor, issue):
