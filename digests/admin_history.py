@@ -18,9 +18,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
         raw = message if isinstance(message, str) else json.dumps(message)
         text = LogEntry(change_message=raw).get_change_message()
         latest = obj.history.first()
-        if text and latest and latest.history_user_id == request.user.pk:
-            if not latest.history_change_reason:
-                reason_field = latest._meta.get_field("history_change_reason")
-                latest.history_change_reason = Truncator(text).chars(reason_field.max_length)
-                latest.save(update_fields=["history_change_reason"])
+        mine = latest is not None and latest.history_user_id == request.user.pk
+        if text and mine and not latest.history_change_reason:
+            reason_field = latest._meta.get_field("history_change_reason")
+            latest.history_change_reason = Truncator(text).chars(reason_field.max_length)
+            latest.save(update_fields=["history_change_reason"])
         return entry
