@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django_filters",
     "taggit",
+    "simple_history",
     "digests",
 ]
 
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Tells the history of issues and papers who made each change.
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

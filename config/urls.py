@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
@@ -10,7 +11,21 @@ admin.site.site_header = "digests: editor's desk"
 admin.site.site_title = "digests admin"
 admin.site.index_title = "Issues, papers and sections"
 
+# Where a new editor chooses a password (the link printed by `manage.py add_editor`).
+# Before the admin's own URLs, which would take any admin/... address.
+password_pages = {"extra_context": {"site_header": admin.site.site_header}}
+
 urlpatterns = [
+    path(
+        "admin/password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(**password_pages),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/password/done/",
+        auth_views.PasswordResetCompleteView.as_view(**password_pages),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(

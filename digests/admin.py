@@ -7,8 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
+from simple_history.manager import SIMPLE_HISTORY_REVERSE_ATTR_NAME
+from taggit.models import Tag
+from taggit.utils import parse_tags
 
 from . import comments
+from .admin_checklist import ChecklistAdminMixin
+from .admin_history import HistoryAdmin
+from .admin_preview import PreviewLinkAdminMixin
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
 from .models import BlockedTerm, Comment, Issue, Paper, Section, body_fingerprint
@@ -20,6 +26,13 @@ LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date"}
 
 
 class PaperAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = getattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
+        if record is not None and "tags" in self.fields:
+            # Restoring an old version: its tags, not today's (they live in another table).
+            self.initial["tags"] = [Tag(name=name) for name in parse_tags(record.tag_names)]
+
     def clean_tags(self):
         tags = self.cleaned_data.get("tags") or []
         unusable = [name for name in tags if not slugify(name, allow_unicode=True)]
@@ -96,7 +109,9 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
+class IssueAdmin(
+    BadInputIs400Mixin, ChecklistAdminMixin, PreviewLinkAdminMixin, HistoryAdmin
+):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
     search_fields = ("title", "intro")
@@ -122,7 +137,16 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
                 ),
             },
         ),
-        ("Period covered", {"fields": (("period_start", "period_end"),)}),
+        (
+            "Period covered",
+            {
+                "fields": (("period_start", "period_end"),),
+                "description": (
+                    "The checklist above warns about papers whose arXiv date falls outside "
+                    "these days (a missing end leaves that side open)."
+                ),
+            },
+        ),
         ("Introduction", {"fields": ("intro",)}),
         ("Discussion", {"fields": ("comments_open",)}),
     )
@@ -174,10 +198,11 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
+class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, HistoryAdmin):
     form = PaperAdminForm
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
+    history_list_display = ("tags",)  # the column of the history page
     list_select_related = ("issue", "section")
     search_fields = ("title", "arxiv_id", "authors")
     autocomplete_fields = ("issue",)
@@ -190,6 +215,10 @@ class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    def tags(self, record):
+        """A history record's tags, as they were then."""
+        return record.tag_names or "—"
 
     @admin.display(description="arXiv", ordering="arxiv_id")
     def arxiv_link(self, paper):

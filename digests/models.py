@@ -19,12 +19,15 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItemBase
 
 from . import arxiv
 from .fields import ArxivIdField
+from .history import PaperHistory, TagsSnapshot
 from .markup import html_to_text, render_markdown
+from .preview_links import new_preview_key
 
 EDIT_PERMISSION = "digests.change_issue"
 
@@ -215,10 +218,23 @@ class Issue(models.Model):
             "a while after publication (see the COMMENTS_CLOSE_AFTER_DAYS setting)."
         ),
     )
+    preview_key = models.CharField(
+        max_length=32,
+        default=new_preview_key,
+        editable=False,
+        help_text="Part of every preview link; a new key withdraws all earlier links.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = WithoutSearchVector.from_queryset(IssueQuerySet)()
+    # Derived on save (rendered HTML, plain text, search vector); the preview key
+    # must not come back on a restore.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "intro_html", "intro_text", "search_vector", "updated_at", "preview_key"
+        ]
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-published_at", "-pk"]
@@ -377,6 +393,10 @@ class Paper(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = WithoutSearchVector.from_queryset(PaperQuerySet)()
+    history = PaperHistory(
+        excluded_fields=["annotation_html", "annotation_text", "search_vector", "updated_at"],
+        bases=[TagsSnapshot],
+    )
 
     class Meta:
         ordering = ["issue", "section__position", "position", "pk"]

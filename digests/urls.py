@@ -12,6 +12,7 @@ from .feeds import (
     TagFeed,
     formats,
 )
+from .preview_views import IssuePreviewLinkView
 
 app_name = "digests"
 register_converter(TagSlugConverter, "tagslug")
@@ -28,6 +29,7 @@ urlpatterns = [
     path("issues/", views.IssueArchiveView.as_view(), name="issue_list"),
     path("issues/<slug:slug>/", views.IssueDetailView.as_view(), name="issue"),
     path("issues/<slug:slug>.bib", views.issue_bibtex, name="issue_bibtex"),
+    path("preview/<str:token>/", IssuePreviewLinkView.as_view(), name="issue_preview_link"),
     path("papers/", views.PaperBrowserView.as_view(), name="paper_list"),
     path("search/", views.PaperBrowserView.as_view(), name="search"),
     path("papers.bib", views.browser_bibtex, name="paper_list_bibtex"),

@@ -1,4 +1,4 @@
-// "Copy BibTeX": shown only when the browser can copy; without JavaScript the
+// "Copy BibTeX" (and the admin's "Copy" beside a preview link): shown only when the browser can copy; without JavaScript the
 // block is still selectable and the .bib link downloads it.
 (function () {
   "use strict";
@@ -9,7 +9,8 @@
     var label = button.textContent;
     button.hidden = false;
     button.addEventListener("click", function () {
-      navigator.clipboard.writeText(source.textContent).then(function () {
+      var text = source.tagName === "INPUT" ? source.value : source.textContent;
+      navigator.clipboard.writeText(text).then(function () {
         button.textContent = "Copied";
         setTimeout(function () { button.textContent = label; }, 2000);
       });

@@ -11,9 +11,14 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from digests.roles import ensure_editors_group
+
 
 class Command(BaseCommand):
-    help = "Create an editor (superuser) account if none exists, and print how to sign in."
+    help = (
+        "Create an editor (superuser, in the Editors group) account if none exists, "
+        "and print how to sign in."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -24,6 +29,7 @@ class Command(BaseCommand):
         User = get_user_model()
         existing = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
         if existing:
+            existing.groups.add(ensure_editors_group())
             self.stdout.write(
                 f"Editor sign-in: {url} as “{existing.get_username()}” "
                 f"(forgot the password? python manage.py changepassword {existing.get_username()})"
@@ -41,7 +47,8 @@ class Command(BaseCommand):
         generated = not password
         if generated:
             password = secrets.token_urlsafe(12)
-        User.objects.create_superuser(username=username, email=email, password=password)
+        user = User.objects.create_superuser(username=username, email=email, password=password)
+        user.groups.add(ensure_editors_group())
         self.stdout.write(self.style.SUCCESS(f"Created the editor account “{username}”."))
         if generated:
             self.stdout.write(
