@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
 
 from . import comments
+from .admin_import import ImportExportMixin
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
 from .models import BlockedTerm, Comment, Issue, Paper, Section, body_fingerprint
@@ -96,7 +97,7 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
+class IssueAdmin(ImportExportMixin, BadInputIs400Mixin, admin.ModelAdmin):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
     search_fields = ("title", "intro")

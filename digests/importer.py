@@ -234,10 +234,9 @@ class _Reader:
     def _structure(self, index, number, line, starts_paragraph):
         heading = _ATX_HEADING.match(line) if self.markdown else None
         level = len(heading["level"]) if heading else 0
-        if level == 1 and self._before_content():
-            if not self.draft.title:
-                self.draft.title = _unbold(heading["text"])
-                return True
+        if level == 1 and self._before_content() and not self.draft.title:
+            self.draft.title = _unbold(heading["text"])
+            return True
         if level == 2:
             self._start_section(number, _unbold(heading["text"]))
             return True
@@ -321,10 +320,9 @@ class _Reader:
             pass  # the annotation of a refused paper goes with it
         elif self.section is None:
             self.intro_lines.append(raw)
-        elif raw.strip():
-            if self.loose is None:
-                self._skip(number, raw, "text between a section heading and its first paper")
-                self.loose = self.draft.skipped[-1]
+        elif raw.strip() and self.loose is None:
+            self._skip(number, raw, "text between a section heading and its first paper")
+            self.loose = self.draft.skipped[-1]
 
     def _skip(self, number, raw, reason):
         self.draft.skipped.append(LineNote(number, raw.strip(), reason))
@@ -403,9 +401,12 @@ def _read_paper_line(line, number):
     except ValueError as error:
         return None, str(error)
     return DraftPaper(
-        title=title, arxiv_id=arxiv_id.identifier, arxiv_date=day, line=number,
+        title=title,
+        arxiv_id=arxiv_id.identifier,
+        arxiv_date=day,
+        line=number,
         version=arxiv_id.version,
-    ), None  # fmt: skip
+    ), None
 
 
 def read_date(text, id_year_month):

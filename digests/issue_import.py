@@ -73,13 +73,13 @@ class ImportReport:
         out.append(f"Intro: {len(draft.intro):,} characters.")
         out.append(f"Sections ({len(self.sections)}):")
         for name, count, new in self.sections:
-            out.append(f"  {name}: {count} paper{'s' if count != 1 else ''}" + (
-                " (new section)" if new else ""
-            ))  # fmt: skip
+            out.append(
+                f"  {name}: {count} paper{'s' if count != 1 else ''}"
+                + (" (new section)" if new else "")
+            )
         if self.reordered_sections:
             out.append(
-                "  (shown in the site's section order, not the draft's: "
-                "change it under Sections)"
+                "  (shown in the site's section order, not the draft's: change it under Sections)"
             )
         out.append(f"Papers ({len(self.papers)}):")
         for paper in self.papers:
@@ -112,9 +112,7 @@ def import_draft(*, text, title=None, filename=None, format=None, dry_run=False)
         raise ImportRefused(str(error)) from None
     title = " ".join((title or draft.title or "").split())
     if not title:
-        raise ImportRefused(
-            "Give the issue a title (a Markdown draft may start with “# Title”)."
-        )
+        raise ImportRefused("Give the issue a title (a Markdown draft may start with “# Title”).")
     if not draft.papers:
         raise ImportRefused(_no_papers_message(draft))
     try:
@@ -133,9 +131,11 @@ def import_draft(*, text, title=None, filename=None, format=None, dry_run=False)
 
 
 def _no_papers_message(draft):
-    why = f" First problem: line {draft.skipped[0].line}: {draft.skipped[0].reason}." if (
-        draft.skipped
-    ) else ""  # fmt: skip
+    why = (
+        f" First problem: line {draft.skipped[0].line}: {draft.skipped[0].reason}."
+        if (draft.skipped)
+        else ""
+    )
     return (
         "No papers found in the draft. Each paper needs a line like "
         "“Title (6 Jul, https://arxiv.org/abs/2307.03172)” followed by its annotation." + why
@@ -170,23 +170,33 @@ def _write(draft, title):
             paper = existing.pop(item.arxiv_id, None)
             change = "added"
             if paper is not None:
-                before = (paper.section_id, paper.position, paper.title, paper.arxiv_date,
-                          paper.annotation)  # fmt: skip
+                before = (
+                    paper.section_id,
+                    paper.position,
+                    paper.title,
+                    paper.arxiv_date,
+                    paper.annotation,
+                )
                 change = "updated"
             else:
                 paper = Paper(issue=issue, arxiv_id=item.arxiv_id)
             paper.section, paper.position, paper.title = section, position, item.title
             paper.arxiv_date, paper.annotation = item.arxiv_date, item.annotation
             if change == "updated" and before == (
-                section.pk, position, item.title, item.arxiv_date, item.annotation
+                section.pk,
+                position,
+                item.title,
+                item.arxiv_date,
+                item.annotation,
             ):
                 change = "unchanged"
             else:
                 _validate(paper, f"Line {item.line}", exclude=["slug", "issue", "section"])
                 paper.save()
             report.papers.append(
-                PaperResult(section.name, item.title, item.arxiv_id, item.arxiv_date, item.line,
-                            change)  # fmt: skip
+                PaperResult(
+                    section.name, item.title, item.arxiv_id, item.arxiv_date, item.line, change
+                )
             )
     discussed = [p for p in existing.values() if p.comments.exists()]
     if discussed:
