@@ -41,7 +41,7 @@ class DraftImportForm(forms.Form):
         label="Draft file",
         required=False,
         help_text=(
-            f"Plain text (.txt) or Markdown (.md), UTF-8, at most {MAX_DRAFT_BYTES // 1024:,} KB."
+            f"Plain text (.txt) or Markdown (.md), UTF-8, at most {MAX_DRAFT_BYTES // 2**20} MB."
         ),
     )
     text = forms.CharField(
