@@ -107,9 +107,10 @@ class ImportExportMixin:
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
-        form = DraftImportForm(request.POST or None, request.FILES or None)
+        bound = request.method == "POST"
+        form = DraftImportForm(request.POST if bound else None, request.FILES if bound else None)
         status, report = 200, None
-        if request.method == "POST":
+        if bound:
             if form.is_valid():
                 try:
                     report = import_draft(

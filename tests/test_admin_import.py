@@ -166,6 +166,22 @@ def test_bad_files_answer_400(client, editor, upload, message):
     assert not Issue.objects.exists()
 
 
+def test_a_file_alone_is_enough(client, editor):
+    client.force_login(editor)
+    upload = SimpleUploadedFile("d.md", b"# Only A File\n\n" + DRAFT.encode())
+    response = client.post(IMPORT_URL, {"draft_file": upload})  # no other field at all
+    assert response.status_code == 200
+    assert Issue.objects.get().title == "Only A File"
+
+
+def test_a_title_without_letters_is_refused(client, editor):
+    client.force_login(editor)
+    response = post(client, title="!!! ???", text=DRAFT)
+    assert response.status_code == 400
+    assert "has no letters or digits" in html.unescape(response.content.decode())
+    assert not Issue.objects.exists()
+
+
 def test_a_file_and_pasted_text_together_are_refused(client, editor):
     client.force_login(editor)
     upload = SimpleUploadedFile("d.txt", DRAFT.encode())
