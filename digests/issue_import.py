@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.text import slugify
 
-from .importer import Draft, DraftError, parse_draft
+from .importer import Draft, DraftError, LineNote, parse_draft
 from .models import Issue, Paper, Section, unique_slug
 
 
@@ -115,6 +115,7 @@ def import_draft(*, text, title=None, filename=None, format=None, dry_run=False)
         raise ImportRefused("Give the issue a title (a Markdown draft may start with “# Title”).")
     if not draft.papers:
         raise ImportRefused(_no_papers_message(draft))
+    _drop_repeated_title(draft, title)
     try:
         with transaction.atomic():
             report = _write(draft, title)
@@ -128,6 +129,14 @@ def import_draft(*, text, title=None, filename=None, format=None, dry_run=False)
             "Another change to this issue was saved at the same moment; import the draft again."
         ) from None
     return report
+
+
+def _drop_repeated_title(draft, title):
+    """Drafts often start with the issue's title: it is the title, not the intro's first line."""
+    first, _, rest = draft.intro.partition("\n\n")
+    if " ".join(first.split()).casefold() == title.casefold():
+        draft.intro = rest.strip("\n")
+        draft.notes.append(LineNote(1, first, "the issue's title: left out of the intro"))
 
 
 def _no_papers_message(draft):

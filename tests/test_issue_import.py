@@ -268,3 +268,14 @@ def test_sections_are_reported_in_the_site_order_with_a_note(llm):
     assert [name for name, _, _ in report.sections] == ["Vision", "Large Language Models"]
     assert report.reordered_sections
     assert "shown in the site's section order" in "\n".join(report.lines())
+
+
+def test_a_first_line_repeating_the_title_is_not_part_of_the_intro():
+    text = "Autumn  Highlights\n\nThe real intro.\n\nOther\n\nOne (6 Jul, 2307.03172)\nA.\n"
+    report = import_draft(text=text, title="Autumn Highlights")
+    assert report.issue.intro == "The real intro."
+    assert "line 1: Autumn  Highlights (the issue's title: left out of the intro)" in "\n".join(
+        report.lines()
+    )
+    import_draft(text=text, title="Something Else")
+    assert Issue.objects.get(slug="something-else").intro.startswith("Autumn  Highlights")
