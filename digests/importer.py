@@ -74,7 +74,13 @@ _ARXIV_REF = re.compile(
     re.IGNORECASE,
 )
 _OTHER_URL = re.compile(r"https?://\S+", re.IGNORECASE)
-_TRAILING_PAREN = re.compile(r"\((?P<inner>[^()]*)\)\s*$")
+_ARXIV_URL_AT_END = re.compile(
+    r"(?:https?:/*)?(?:www\.|export\.)?arxiv\.org/+\S+\s*$", re.IGNORECASE
+)
+_TRAILING_PAREN = re.compile(r"\((?P<inner>[^()]*)\)\s*[.,;:]?\s*$")
+_MARKDOWN_LINK = re.compile(r"\[(?P<text>[^\[\]]*)\]\((?P<url>[^()\s]+)\)")
+_AUTOLINK = re.compile(r"<(?P<url>(?:https?:)?[^<>\s]+)>")
+_FILLER = re.compile(r"\b(?:arxiv|pdf|abs|link|paper)\b:?", re.IGNORECASE)
 _LIST_MARKER = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
 _ATX_HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
@@ -364,32 +370,51 @@ def _split_reference(inner):
     return None, None, inner
 
 
+def _paper_parts(line):
+    """(title, arXiv reference, other link, date text) of "Title (date, link)", or None.
+
+    Markdown links count as their text and address, so ``[Title](https://arxiv.org/abs/…)
+    (6 Jul)`` and ``(6 Jul, [arXiv](https://…))`` read like the plain forms."""
+    line = _AUTOLINK.sub(r"\g<url>", line)
+    line = _MARKDOWN_LINK.sub(r"\g<text> \g<url>", line)
+    match = _TRAILING_PAREN.search(line)
+    if not match:
+        return None
+    head = line[: match.start()]
+    ref, other, rest = _split_reference(match["inner"])
+    if ref is None and other is None:
+        linked_title = _ARXIV_URL_AT_END.search(head)
+        if linked_title:
+            ref, head = linked_title.group(0), head[: linked_title.start()]
+    title = _unbold(" ".join(head.split()).rstrip(" ,;:–—-"))
+    rest = " ".join(_FILLER.sub(" ", rest).split()).strip(" ,;–—-")
+    return title, ref, other, rest
+
+
 def _paper_candidate(line):
     """Does ``line`` end in "(date, link)"? Loose on purpose: a wrong date is reported."""
-    match = _TRAILING_PAREN.search(line)
-    if not match or not line[: match.start()].strip():
+    parts = _paper_parts(line)
+    if parts is None or not parts[0]:
         return False
-    ref, other, rest = _split_reference(match["inner"])
-    rest = rest.strip(" ,;–—-")
+    _, ref, other, rest = parts
+    if ref and not rest:
+        # "(link)" alone is a paper that lacks its date, unless it ends a sentence.
+        return not line.rstrip().endswith(_SENTENCE_END)
     if ref:
-        return not rest or bool(_DATE_WORD.search(rest))
+        return bool(_DATE_WORD.search(rest))
     return bool(other and _DATE_WORD.search(rest))
 
 
 def _read_paper_line(line, number):
     """(DraftPaper, None) or (None, why it was refused)."""
-    match = _TRAILING_PAREN.search(line)
-    if not match:
+    parts = _paper_parts(line)
+    if parts is None:
         return None, None
-    title = " ".join(line[: match.start()].split()).rstrip(" ,;:–—-")
-    title = _unbold(title)
-    ref, other, rest = _split_reference(match["inner"])
-    rest = " ".join(rest.strip(" ,;–—-").split())
+    title, ref, other, rest = parts
     if not title:
         return None, "no title before “(date, link)”"
     if ref is None:
-        shown = other or match["inner"].strip()
-        return None, f"“{shown}” is not an arXiv link"
+        return None, f"“{other or rest}” is not an arXiv link"
     try:
         arxiv_id = parse_arxiv_id(re.sub(r"^arxiv(?::\s*|\s+)", "", ref.rstrip(".,;"), flags=re.I))
     except InvalidArxivId as error:

@@ -103,6 +103,10 @@ def test_plain_text_draft_gives_intro_sections_papers_and_annotations():
         "6 Jul, arXiv 2307.03172",
         "6 Jul, 2307.03172v1",
         "6 Jul https://arxiv.org/abs/2307.03172",
+        "6 Jul, <https://arxiv.org/abs/2307.03172>",
+        "6 Jul, [arXiv](https://arxiv.org/abs/2307.03172)",
+        "[6 Jul](https://arxiv.org/abs/2307.03172)",
+        "6 Jul, PDF: https://arxiv.org/pdf/2307.03172",
     ],
 )
 def test_every_date_and_link_form_gives_the_same_paper(inner):
@@ -110,6 +114,24 @@ def test_every_date_and_link_form_gives_the_same_paper(inner):
     assert paper.title == "Reading Very Long Inputs"
     assert paper.arxiv_id == "2307.03172"
     assert paper.arxiv_date == date(2023, 7, 6)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reading Very Long Inputs (6 Jul, https://arxiv.org/abs/2307.03172).",
+        "[Reading Very Long Inputs](https://arxiv.org/abs/2307.03172) (6 Jul)",
+        "**[Reading Very Long Inputs](https://arxiv.org/abs/2307.03172v2)** (Jul 6)",
+        "Reading Very Long Inputs – (6 Jul, https://arxiv.org/abs/2307.03172)",
+    ],
+)
+def test_paper_lines_with_markdown_links_or_trailing_punctuation(line):
+    paper = only_paper(line)
+    assert (paper.title, paper.arxiv_id, paper.arxiv_date) == (
+        "Reading Very Long Inputs",
+        "2307.03172",
+        date(2023, 7, 6),
+    )
 
 
 def test_versions_are_kept_apart_from_the_id():
