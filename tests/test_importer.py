@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from digests.draft_dates import read_date
 from digests.importer import (
     MAX_DRAFT_BYTES,
     DraftError,
@@ -11,7 +12,6 @@ from digests.importer import (
     decode_draft,
     detect_format,
     parse_draft,
-    read_date,
 )
 
 PLAIN = """\
