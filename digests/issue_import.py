@@ -140,15 +140,14 @@ def _drop_repeated_title(draft, title):
 
 
 def _no_papers_message(draft):
-    why = (
-        f" First problem: line {draft.skipped[0].line}: {draft.skipped[0].reason}."
-        if (draft.skipped)
-        else ""
-    )
-    return (
+    message = (
         "No papers found in the draft. Each paper needs a line like "
-        "“Title (6 Jul, https://arxiv.org/abs/2307.03172)” followed by its annotation." + why
+        "“Title (6 Jul, https://arxiv.org/abs/2307.03172)” followed by its annotation."
     )
+    if draft.skipped:
+        first = draft.skipped[0]
+        message += f" First problem: line {first.line}: {first.reason}."
+    return message
 
 
 def _write(draft, title):
