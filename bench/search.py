@@ -1,6 +1,6 @@
 """Search speed at 25,000 papers, measured in-process, on SQLite and PostgreSQL.
 
-    python bench/search.py            # full: 1,000 issues x 25 papers; writes bench/SEARCH_RESULTS.md
+    python bench/search.py          # 1,000 issues x 25 papers; writes bench/SEARCH_RESULTS.md
     python bench/search.py --smoke    # 200 papers, a few seconds (CI runs this)
 
 For each database it builds a fresh archive with ``generate_bulk`` (the index

@@ -14,6 +14,7 @@ from taggit.utils import parse_tags
 from . import comments
 from .admin_checklist import ChecklistAdminMixin
 from .admin_history import HistoryAdmin
+from .admin_import import ImportExportMixin
 from .admin_preview import PreviewLinkAdminMixin
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
@@ -110,7 +111,7 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 @admin.register(Issue)
 class IssueAdmin(
-    BadInputIs400Mixin, ChecklistAdminMixin, PreviewLinkAdminMixin, HistoryAdmin
+    ImportExportMixin, BadInputIs400Mixin, ChecklistAdminMixin, PreviewLinkAdminMixin, HistoryAdmin
 ):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")

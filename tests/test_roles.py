@@ -213,7 +213,7 @@ def test_the_group_exists_on_a_fresh_database_and_the_migration_reverses(tmp_pat
 
     manage("migrate", "--noinput", "-v0")
     assert editors() == str(sorted(EXPECTED))
-    manage("migrate", "digests", "0004", "--noinput", "-v0")
+    manage("migrate", "digests", "0005", "--noinput", "-v0")
     assert editors() == "none"
     manage("migrate", "--noinput", "-v0")
     assert editors() == str(sorted(EXPECTED))

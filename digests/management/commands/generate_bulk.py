@@ -116,7 +116,10 @@ WORDS = [
     "experiments",
     "ablation",
 ]
-SYLLABLES = "ka lo mi ra ten vor qui sel dan bro fi zu pel tro gan ne os lu cha rim".split()
+SYLLABLES = (
+    "ka", "lo", "mi", "ra", "ten", "vor", "qui", "sel", "dan", "bro",
+    "fi", "zu", "pel", "tro", "gan", "ne", "os", "lu", "cha", "rim",
+)  # fmt: skip
 RARE_TERMS = 4000
 FIRST = [
     "Ada",
