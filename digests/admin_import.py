@@ -83,7 +83,6 @@ class DraftImportForm(forms.Form):
 
 class ImportExportMixin:
     change_list_template = "admin/digests/issue/change_list_import.html"
-    change_form_template = "admin/digests/issue/change_form_export.html"
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
