@@ -16,6 +16,7 @@ from .admin_checklist import ChecklistAdminMixin
 from .admin_history import HistoryAdmin
 from .admin_import import ImportExportMixin
 from .admin_preview import PreviewLinkAdminMixin
+from .admin_tags import TagAdmin, suggestions_url
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
 from .models import BlockedTerm, Comment, Issue, Paper, Section, body_fingerprint
@@ -27,8 +28,13 @@ LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date"}
 
 
 class PaperAdminForm(forms.ModelForm):
+    class Media:
+        js = ("js/tag-autocomplete.js",)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "tags" in self.fields:
+            self.fields["tags"].widget.attrs["data-tag-suggest"] = suggestions_url()
         record = getattr(self.instance, SIMPLE_HISTORY_REVERSE_ATTR_NAME, None)
         if record is not None and "tags" in self.fields:
             # Restoring an old version: its tags, not today's (they live in another table).
@@ -433,3 +439,9 @@ class CommentAdmin(BadInputIs400Mixin, admin.ModelAdmin):
 class BlockedTermAdmin(BadInputIs400Mixin, admin.ModelAdmin):
     list_display = ("term", "created_at")
     search_fields = ("term",)
+
+
+# django-taggit's own tag admin knows neither case-insensitive names nor redirects.
+if admin.site.is_registered(Tag):
+    admin.site.unregister(Tag)
+admin.site.register(Tag, TagAdmin)

@@ -344,6 +344,17 @@ class TaggedPaper(TaggedItemBase):
         ]
 
 
+class TagRedirect(models.Model):
+    """An address a tag used to have (before a rename or merge): it answers 301."""
+
+    old_slug = models.CharField(max_length=100, unique=True)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.tag.slug}"
+
+
 class Paper(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="papers")
     section = models.ForeignKey(

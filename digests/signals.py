@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from taggit.models import Tag
 
 from . import pagecache
-from .models import Comment, Issue, Paper, Section, TaggedPaper
+from .models import Comment, Issue, Paper, Section, TaggedPaper, TagRedirect
 
 
 @receiver(post_save, sender=Issue)
@@ -35,3 +35,9 @@ def comment_changed(sender, instance, created, **kwargs):
     if created and not instance.is_public:
         return
     pagecache.bump()
+
+
+@receiver(post_save, sender=Tag)
+def tag_takes_its_address_back(sender, instance, **kwargs):
+    # A tag that has this address now wins over a redirect left by an older one.
+    TagRedirect.objects.filter(old_slug=instance.slug).delete()

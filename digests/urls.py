@@ -37,7 +37,11 @@ urlpatterns = [
     path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper_bibtex"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("tags/", views.TagIndexView.as_view(), name="tag_list"),
-    path("tags/<tagslug:slug>/", views.TagDetailView.as_view(), name="tag"),
+    path(
+        "tags/<tagslug:slug>/",
+        views.follow_tag_redirects(views.TagDetailView.as_view(), "digests:tag"),
+        name="tag",
+    ),
     path("comments/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
     path("subscribe/", views.SubscribeView.as_view(), name="subscribe"),
     # Feeds: RSS at the plain address, Atom and JSON beside it.
@@ -51,8 +55,16 @@ urlpatterns = [
     path("feed/comments/atom/", comments_feed["atom"], name="comments_feed_atom"),
     path("sections/<slug:slug>/feed/", section_feed["rss"], name="section_feed"),
     path("sections/<slug:slug>/feed/atom/", section_feed["atom"], name="section_feed_atom"),
-    path("tags/<tagslug:slug>/feed/", tag_feed["rss"], name="tag_feed"),
-    path("tags/<tagslug:slug>/feed/atom/", tag_feed["atom"], name="tag_feed_atom"),
+    path(
+        "tags/<tagslug:slug>/feed/",
+        views.follow_tag_redirects(tag_feed["rss"], "digests:tag_feed"),
+        name="tag_feed",
+    ),
+    path(
+        "tags/<tagslug:slug>/feed/atom/",
+        views.follow_tag_redirects(tag_feed["atom"], "digests:tag_feed_atom"),
+        name="tag_feed_atom",
+    ),
     path(
         "issues/<slug:slug>/comments/feed/", issue_comments_feed["rss"], name="issue_comments_feed"
     ),

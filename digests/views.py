@@ -1,8 +1,10 @@
 """Public pages. Thin on purpose: what is visible comes from QuerySet methods."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -19,6 +21,7 @@ from .facets import paper_facets
 from .filters import PaperFilter, filter_data
 from .models import TAG_ISSUE, Issue, Paper, Section, public_tags, published_q
 from .related import related_papers
+from .tags import redirect_for
 
 
 class PageMetaMixin:
@@ -215,6 +218,24 @@ class TagIndexView(PageMetaMixin, TemplateView):
     def get_context_data(self, **kwargs):
         tags = tags_with_counts().order_by("name")
         return super().get_context_data(tags=tags, **kwargs)
+
+
+def follow_tag_redirects(view, url_name):
+    """A merged or renamed tag's old address answers 301 with the tag's new one."""
+
+    @wraps(view)
+    def wrapped(request, slug, **kwargs):
+        try:
+            return view(request, slug=slug, **kwargs)
+        except Http404:
+            tag = redirect_for(slug)
+            if tag is None:
+                raise
+            query = request.META.get("QUERY_STRING", "")
+            url = reverse(url_name, args=[tag.slug]) + (f"?{query}" if query else "")
+            return HttpResponsePermanentRedirect(url)
+
+    return wrapped
 
 
 class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):

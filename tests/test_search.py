@@ -405,3 +405,16 @@ def test_search_url_keeps_every_parameter_in_the_form(client, archive):
     html = response.content.decode()
     assert '<input type="hidden" name="tag" value="efficiency">' in html
     assert 'value="learning"' in html
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="only SQLite drops triggers")
+def test_triggers_lost_to_a_table_rebuild_are_restored_by_migrate(client, archive):
+    # SQLite rebuilds a table to alter it, and the rebuilt table has no triggers.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER digests_paper_fts_insert")
+    PaperFactory(issue=archive["title"].issue, title="Written While Broken")
+    assert results(client, q="broken") == []
+    call_command("migrate", verbosity=0)
+    assert results(client, q="broken") == ["Written While Broken"]
+    PaperFactory(issue=archive["title"].issue, title="Written After Repair")
+    assert results(client, q="repair") == ["Written After Repair"]

@@ -7,6 +7,8 @@ from html import unescape
 import django.contrib.postgres.search
 from django.db import migrations, models
 
+from digests import search_schema
+
 
 # --- Plain text of rendered Markdown, for the index and for snippets ---------------
 
@@ -30,186 +32,15 @@ def fill_plain_text(apps, schema_editor):
         model.objects.bulk_update(batch, [target])
 
 
-# --- The index, kept current by triggers --------------------------------------------
-# Triggers, not signals: bulk_create, queryset.update(), raw SQL and a tag renamed
-# in taggit's own admin all keep the index current, on either database.
-
-PAPER_TAG_NAMES = """(SELECT group_concat(t.name, ' ') FROM digests_taggedpaper tp
-    JOIN taggit_tag t ON t.id = tp.tag_id WHERE tp.content_object_id = {row}.id)"""
-
-SQLITE_PAPER_ROW = """INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract)
-    VALUES (new.id, new.title, new.authors, """ + PAPER_TAG_NAMES.format(row="new") + """,
-            new.annotation_text, new.abstract);"""
-
-SQLITE_TAGS_OF = """UPDATE digests_paper_fts SET tags = (SELECT group_concat(t.name, ' ')
-    FROM digests_taggedpaper tp JOIN taggit_tag t ON t.id = tp.tag_id
-    WHERE tp.content_object_id = {paper}) WHERE rowid = {paper};"""
-
-SQLITE_CREATE = [
-    # Porter stemming ("pruned" finds "pruning"), accents folded; one column per
-    # field so that bm25 can weigh them: title, then authors and tags, then the
-    # annotation, then the abstract.
-    """CREATE VIRTUAL TABLE digests_paper_fts USING fts5(
-        title, authors, tags, annotation, abstract,
-        tokenize = 'porter unicode61 remove_diacritics 2')""",
-    """INSERT INTO digests_paper_fts(digests_paper_fts, rank)
-        VALUES ('rank', 'bm25(10.0, 4.0, 4.0, 2.0, 1.0)')""",
-    """CREATE VIRTUAL TABLE digests_issue_fts USING fts5(
-        title, intro, tokenize = 'porter unicode61 remove_diacritics 2')""",
-    """INSERT INTO digests_issue_fts(digests_issue_fts, rank) VALUES ('rank', 'bm25(10.0, 2.0)')""",
-    "CREATE TRIGGER digests_paper_fts_insert AFTER INSERT ON digests_paper BEGIN "
-    + SQLITE_PAPER_ROW + " END",
-    "CREATE TRIGGER digests_paper_fts_update AFTER UPDATE OF title, authors, annotation_text, "
-    "abstract ON digests_paper BEGIN DELETE FROM digests_paper_fts WHERE rowid = old.id; "
-    + SQLITE_PAPER_ROW + " END",
-    """CREATE TRIGGER digests_paper_fts_delete AFTER DELETE ON digests_paper BEGIN
-        DELETE FROM digests_paper_fts WHERE rowid = old.id; END""",
-    "CREATE TRIGGER digests_taggedpaper_fts_insert AFTER INSERT ON digests_taggedpaper BEGIN "
-    + SQLITE_TAGS_OF.format(paper="new.content_object_id") + " END",
-    "CREATE TRIGGER digests_taggedpaper_fts_delete AFTER DELETE ON digests_taggedpaper BEGIN "
-    + SQLITE_TAGS_OF.format(paper="old.content_object_id") + " END",
-    "CREATE TRIGGER digests_taggedpaper_fts_update AFTER UPDATE ON digests_taggedpaper BEGIN "
-    + SQLITE_TAGS_OF.format(paper="old.content_object_id")
-    + SQLITE_TAGS_OF.format(paper="new.content_object_id") + " END",
-    """CREATE TRIGGER digests_tag_fts_rename AFTER UPDATE OF name ON taggit_tag BEGIN
-        UPDATE digests_paper_fts SET tags = (SELECT group_concat(t.name, ' ')
-            FROM digests_taggedpaper tp JOIN taggit_tag t ON t.id = tp.tag_id
-            WHERE tp.content_object_id = digests_paper_fts.rowid)
-        WHERE rowid IN (SELECT content_object_id FROM digests_taggedpaper WHERE tag_id = new.id);
-        END""",
-    """CREATE TRIGGER digests_issue_fts_insert AFTER INSERT ON digests_issue BEGIN
-        INSERT INTO digests_issue_fts(rowid, title, intro) VALUES (new.id, new.title, new.intro_text);
-        END""",
-    """CREATE TRIGGER digests_issue_fts_update AFTER UPDATE OF title, intro_text ON digests_issue
-        BEGIN DELETE FROM digests_issue_fts WHERE rowid = old.id;
-        INSERT INTO digests_issue_fts(rowid, title, intro) VALUES (new.id, new.title, new.intro_text);
-        END""",
-    """CREATE TRIGGER digests_issue_fts_delete AFTER DELETE ON digests_issue BEGIN
-        DELETE FROM digests_issue_fts WHERE rowid = old.id; END""",
-    # Index what is already there.
-    "INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract) "
-    "SELECT p.id, p.title, p.authors, " + PAPER_TAG_NAMES.format(row="p")
-    + ", p.annotation_text, p.abstract FROM digests_paper p",
-    "INSERT INTO digests_issue_fts(rowid, title, intro) "
-    "SELECT id, title, intro_text FROM digests_issue",
-]
-
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS " + name for name in (
-        "digests_paper_fts_insert", "digests_paper_fts_update", "digests_paper_fts_delete",
-        "digests_taggedpaper_fts_insert", "digests_taggedpaper_fts_delete",
-        "digests_taggedpaper_fts_update", "digests_tag_fts_rename", "digests_issue_fts_insert",
-        "digests_issue_fts_update", "digests_issue_fts_delete",
-    )
-] + ["DROP TABLE IF EXISTS digests_paper_fts", "DROP TABLE IF EXISTS digests_issue_fts"]
-
-GAP = "'''|'':1'::tsvector"
-
-POSTGRES_CREATE = [
-    # Weights: A title, B authors and tags, C annotation, D abstract.
-    # Fields are joined with a one-position gap (a lexeme no query can hold), so
-    # that a phrase never matches across two fields, as in FTS5's columns.
-    """CREATE FUNCTION digests_paper_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        NEW.search_vector :=
-            setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') || GAP
-            || setweight(to_tsvector('english', coalesce(NEW.authors, '')), 'B') || GAP
-            || setweight(to_tsvector('english', coalesce((
-                SELECT string_agg(t.name, ' ') FROM digests_taggedpaper tp
-                JOIN taggit_tag t ON t.id = tp.tag_id WHERE tp.content_object_id = NEW.id
-            ), '')), 'B') || GAP
-            || setweight(to_tsvector('english', coalesce(NEW.annotation_text, '')), 'C') || GAP
-            || setweight(to_tsvector('english', coalesce(NEW.abstract, '')), 'D');
-        RETURN NEW;
-    END $$""".replace("GAP", GAP),
-    # Setting search_vector to NULL is how the other triggers ask for a recount.
-    """CREATE TRIGGER digests_paper_search BEFORE INSERT OR UPDATE OF
-        title, authors, annotation_text, abstract, search_vector
-        ON digests_paper FOR EACH ROW EXECUTE FUNCTION digests_paper_search_vector()""",
-    # Statement triggers with transition tables: a bulk_create of 10,000 tag
-    # rows recounts each paper once, not once per tag.
-    """CREATE FUNCTION digests_taggedpaper_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP IN ('DELETE', 'UPDATE') THEN
-            UPDATE digests_paper SET search_vector = NULL
-            WHERE id IN (SELECT content_object_id FROM old_rows);
-        END IF;
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            UPDATE digests_paper SET search_vector = NULL
-            WHERE id IN (SELECT content_object_id FROM new_rows);
-        END IF;
-        RETURN NULL;
-    END $$""",
-    """CREATE TRIGGER digests_taggedpaper_search_insert AFTER INSERT ON digests_taggedpaper
-        REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-        EXECUTE FUNCTION digests_taggedpaper_search_refresh()""",
-    """CREATE TRIGGER digests_taggedpaper_search_delete AFTER DELETE ON digests_taggedpaper
-        REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT
-        EXECUTE FUNCTION digests_taggedpaper_search_refresh()""",
-    """CREATE TRIGGER digests_taggedpaper_search_update AFTER UPDATE ON digests_taggedpaper
-        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT
-        EXECUTE FUNCTION digests_taggedpaper_search_refresh()""",
-    """CREATE FUNCTION digests_tag_search_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE digests_paper SET search_vector = NULL WHERE id IN (
-            SELECT content_object_id FROM digests_taggedpaper WHERE tag_id = NEW.id);
-        RETURN NULL;
-    END $$""",
-    """CREATE TRIGGER digests_tag_search_rename AFTER UPDATE OF name ON taggit_tag
-        FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name)
-        EXECUTE FUNCTION digests_tag_search_refresh()""",
-    """CREATE FUNCTION digests_issue_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        NEW.search_vector :=
-            setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') || GAP
-            || setweight(to_tsvector('english', coalesce(NEW.intro_text, '')), 'C');
-        RETURN NEW;
-    END $$""".replace("GAP", GAP),
-    """CREATE TRIGGER digests_issue_search BEFORE INSERT OR UPDATE OF
-        title, intro_text, search_vector
-        ON digests_issue FOR EACH ROW EXECUTE FUNCTION digests_issue_search_vector()""",
-    "CREATE INDEX digests_paper_search_gin ON digests_paper USING gin (search_vector)",
-    "CREATE INDEX digests_issue_search_gin ON digests_issue USING gin (search_vector)",
-    "UPDATE digests_paper SET search_vector = NULL",
-    "UPDATE digests_issue SET search_vector = NULL",
-]
-
-POSTGRES_DROP = [
-    "DROP TRIGGER IF EXISTS digests_paper_search ON digests_paper",
-    "DROP TRIGGER IF EXISTS digests_taggedpaper_search_insert ON digests_taggedpaper",
-    "DROP TRIGGER IF EXISTS digests_taggedpaper_search_delete ON digests_taggedpaper",
-    "DROP TRIGGER IF EXISTS digests_taggedpaper_search_update ON digests_taggedpaper",
-    "DROP TRIGGER IF EXISTS digests_tag_search_rename ON taggit_tag",
-    "DROP TRIGGER IF EXISTS digests_issue_search ON digests_issue",
-    "DROP FUNCTION IF EXISTS digests_paper_search_vector()",
-    "DROP FUNCTION IF EXISTS digests_taggedpaper_search_refresh()",
-    "DROP FUNCTION IF EXISTS digests_tag_search_refresh()",
-    "DROP FUNCTION IF EXISTS digests_issue_search_vector()",
-    "DROP INDEX IF EXISTS digests_paper_search_gin",
-    "DROP INDEX IF EXISTS digests_issue_search_gin",
-]
-
-STATEMENTS = {
-    "sqlite": (SQLITE_CREATE, SQLITE_DROP),
-    "postgresql": (POSTGRES_CREATE, POSTGRES_DROP),
-}
-
-
-def _run(schema_editor, which):
-    statements = STATEMENTS.get(schema_editor.connection.vendor)
-    if statements is None:
-        raise RuntimeError("digests supports SQLite and PostgreSQL only.")
-    for sql in statements[which]:
-        schema_editor.execute(sql, params=None)
-
+# --- The index and its triggers: digests/search_schema.py (also re-applied after
+# every migrate, because SQLite drops a table's triggers when a migration rebuilds it).
 
 def create_index(apps, schema_editor):
-    _run(schema_editor, 0)
+    search_schema.create(schema_editor.connection)
 
 
 def drop_index(apps, schema_editor):
-    _run(schema_editor, 1)
-
+    search_schema.drop(schema_editor.connection)
 
 class Migration(migrations.Migration):
 
