@@ -121,6 +121,12 @@ SYLLABLES = (
     "fi", "zu", "pel", "tro", "gan", "ne", "os", "lu", "cha", "rim",
 )  # fmt: skip
 RARE_TERMS = 4000
+FUNCTION_WORDS = [
+    "the", "of", "and", "to", "a", "in", "is", "that", "for", "on", "with", "as", "by", "this",
+    "we", "it", "are", "from", "be", "an", "at", "which", "or", "not", "their", "its", "can",
+    "these", "our", "than", "into", "both", "more", "when", "how", "while", "also", "but",
+    "each", "such", "all", "has", "have", "only", "over",
+]  # fmt: skip
 FIRST = [
     "Ada",
     "Alan",
@@ -219,13 +225,14 @@ class Command(BaseCommand):
     # --- pieces -------------------------------------------------------------------
     @cached_property
     def _vocabulary(self):
-        """The common words, then thousands of rarer made-up terms, drawn with Zipf's
-        law as real prose is: a few words are everywhere, most are rare. Searches
-        then meet realistic document frequencies, not 100 words in every paper."""
+        """Function words, then the field's common words, then thousands of rarer
+        made-up terms, drawn with Zipf's law as real prose is: a few words are
+        everywhere, most are rare. Searches then meet realistic document
+        frequencies, not the same 100 words in every paper."""
         rng = random.Random(self.seed)
-        terms = list(WORDS)
+        terms = FUNCTION_WORDS + list(WORDS)
         seen = set(terms)
-        while len(terms) < len(WORDS) + RARE_TERMS:
+        while len(terms) < len(FUNCTION_WORDS) + len(WORDS) + RARE_TERMS:
             term = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
             if term not in seen:
                 seen.add(term)
