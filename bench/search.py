@@ -125,7 +125,7 @@ def measure(repeat):
             papers = filterset.qs
             query = filterset.search_query
             if filterset.ordering == "relevance":
-                results = search.RankedPapers(papers, query)
+                results = search.RankedPapers(filterset.unsearched_qs, query)
                 return results.count(), results[0:20]
             page = search.annotate_matches(list(papers.for_listing()[:20]), query)
             return papers.count(), page

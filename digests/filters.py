@@ -88,10 +88,22 @@ class PaperFilter(django_filters.FilterSet):
             return queryset.filter(arxiv_id=normalize_arxiv_id(value))
         except InvalidArxivId:
             pass
+        # The words are applied last, in ``qs``: the ranking wants the papers
+        # the other filters leave before the words narrow them.
         self.search_query = search.parse_query(value)
-        if not self.search_query:
-            return queryset.none()
-        return search.matching(queryset, self.search_query)
+        return queryset
+
+    @property
+    def unsearched_qs(self):
+        """The papers every filter but the words leaves."""
+        return super().qs
+
+    @property
+    def qs(self):
+        papers = self.unsearched_qs
+        if self.search_query is None:
+            return papers
+        return search.matching(papers, self.search_query) if self.search_query else papers.none()
 
     def filter_order(self, queryset, name, value):
         # Relevance needs the search index's rank: the view orders by it.

@@ -117,10 +117,16 @@ class Section(models.Model):
 
 
 class WithoutSearchVector(models.Manager):
-    """Rows are read without their search vector: only the database's search reads it."""
+    """Rows are read without their search vectors: only the database's search reads them."""
+
+    search_fields = ("search_vector",)
 
     def get_queryset(self):
-        return super().get_queryset().defer("search_vector")
+        return super().get_queryset().defer(*self.search_fields)
+
+
+class PaperManager(WithoutSearchVector):
+    search_fields = ("search_vector", "search_head")
 
 
 class IssueQuerySet(models.QuerySet):
@@ -313,7 +319,11 @@ class PaperQuerySet(models.QuerySet):
 
     def for_listing(self):
         """What a paper card shows: its issue, section and tags."""
-        return self.select_related("issue", "section").prefetch_related("tags")
+        return (
+            self.select_related("issue", "section")
+            .defer("issue__search_vector")
+            .prefetch_related("tags")
+        )
 
     def in_issue_order(self):
         return self.order_by("section__position", "section__name", "position", "pk")
@@ -395,6 +405,7 @@ class Paper(models.Model):
     annotation_html = models.TextField(blank=True, editable=False)
     annotation_text = models.TextField(blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)  # see Issue.search_vector
+    search_head = SearchVectorField(null=True, editable=False)  # title, authors, tags only
     tags = TaggableManager(
         through=TaggedPaper,
         blank=True,
@@ -403,9 +414,11 @@ class Paper(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = WithoutSearchVector.from_queryset(PaperQuerySet)()
+    objects = PaperManager.from_queryset(PaperQuerySet)()
     history = PaperHistory(
-        excluded_fields=["annotation_html", "annotation_text", "search_vector", "updated_at"],
+        excluded_fields=[
+            "annotation_html", "annotation_text", "search_vector", "search_head", "updated_at"
+        ],
         bases=[TagsSnapshot],
     )
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F
+from django.db.models import DateField, F, Value
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.html import escape
@@ -27,6 +27,7 @@ from django.utils.safestring import mark_safe
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
+BODY_RANK_LIMIT = 1000
 CONFIG = "english"
 # Markers the databases put around matched words; the text is escaped first and
 # the markers become <mark> afterwards, so no HTML from a paper reaches a page.
@@ -136,7 +137,7 @@ class SqliteBackend:
             )
         )
 
-    def ranked_ids(self, queryset, query, offset, limit):
+    def ranked_ids(self, queryset, query, offset, limit, total):
         inner, params = queryset.order_by().values("pk").query.sql_with_params()
         sql = (
             "SELECT rowid FROM digests_paper_fts WHERE digests_paper_fts MATCH %s "
@@ -213,14 +214,36 @@ class PostgresBackend:
     def matching(self, queryset, query):
         return queryset.filter(search_vector=self.expression(query))
 
-    def ranked_ids(self, queryset, query, offset, limit):
+    def ranked_ids(self, queryset, query, offset, limit, total):
+        """Title, author and tag hits first, ranked; then the papers that match
+        only in their annotation or abstract, ranked too, unless the query
+        matches more than BODY_RANK_LIMIT papers: then those come newest first,
+        because ranking thousands of near-equal text matches reads every long
+        vector and tells the reader little. One query (a UNION)."""
         expression = self.expression(query)
-        return list(
-            self.matching(queryset, query)
-            .annotate(rank=SearchRank(F("search_vector"), expression))
-            .order_by("-rank", "pk")
-            .values_list("pk", flat=True)[offset : offset + limit]
-        )
+        end = offset + limit
+
+        def tier(papers, number, ranked):
+            # Head hits rank by the small head vector, which sits in the row;
+            # the full vectors live out of line and are read only when needed.
+            vector = F("search_head" if number == 0 else "search_vector")
+            score = SearchRank(vector, expression) if ranked else Value(0.0)
+            # "+ 0" keeps the planner off the date index: walking it backwards
+            # and testing every paper's long vector is slower than sorting.
+            newest = RawSQL('"digests_paper"."arxiv_date" + 0', (), output_field=DateField())
+            return (
+                papers.annotate(tier=Value(number), score=score, newest=newest)
+                .order_by("-score", "-newest", "pk")
+                .values_list("pk", "tier", "score", "newest")[:end]
+            )
+
+        # ``queryset`` is not narrowed by the words yet: a head hit needs no
+        # look at the long vector at all.
+        head = tier(queryset.filter(search_head=expression), 0, ranked=True)
+        body = queryset.filter(search_vector=expression).exclude(search_head=expression)
+        body = tier(body, 1, ranked=total <= BODY_RANK_LIMIT)
+        rows = head.union(body, all=True).order_by("tier", "-score", "-newest", "pk")
+        return [row[0] for row in rows[offset:end]]
 
     def highlights(self, ids, query):
         from .models import Paper
@@ -296,9 +319,10 @@ def matching(queryset, query):
 
 
 class RankedPapers:
-    """The papers of ``queryset`` that match ``query``, best match first, as a
-    sequence a Paginator can page through: it counts with one query and
-    fetches one page (with highlighted titles and snippets) with three."""
+    """The papers of ``queryset`` (filters applied, not yet the words) that
+    match ``query``, best match first, as a sequence a Paginator can page
+    through: it counts with one query and fetches one page (with highlighted
+    titles and snippets) with four."""
 
     def __init__(self, queryset, query):
         self.queryset = queryset
@@ -323,7 +347,9 @@ class RankedPapers:
         if not isinstance(index, slice):
             raise TypeError("RankedPapers is paged with slices.")
         start, stop = index.start or 0, index.stop
-        ids = self.backend.ranked_ids(self.queryset, self.query, start, stop - start)
+        ids = self.backend.ranked_ids(
+            self.queryset, self.query, start, stop - start, total=self.count()
+        )
         papers = {paper.pk: paper for paper in self.queryset.filter(pk__in=ids).for_listing()}
         ordered = [papers[pk] for pk in ids if pk in papers]
         return annotate_matches(ordered, self.query, self.backend)

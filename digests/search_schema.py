@@ -89,15 +89,19 @@ POSTGRES_CREATE = [
     # Weights: A title, B authors and tags, C annotation, D abstract.
     # Fields are joined with a one-position gap (a lexeme no query can hold), so
     # that a phrase never matches across two fields, as in FTS5's columns.
+    # search_head holds the first two weights alone: a small vector with its own
+    # index, so a query matching thousands of papers ranks the title, author and
+    # tag hits without reading every long vector (see PostgresBackend).
     """CREATE FUNCTION digests_paper_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        NEW.search_vector :=
+        NEW.search_head :=
             setweight(to_tsvector('english', coalesce(NEW.title, '')), 'A') || GAP
             || setweight(to_tsvector('english', coalesce(NEW.authors, '')), 'B') || GAP
             || setweight(to_tsvector('english', coalesce((
                 SELECT string_agg(t.name, ' ') FROM digests_taggedpaper tp
                 JOIN taggit_tag t ON t.id = tp.tag_id WHERE tp.content_object_id = NEW.id
-            ), '')), 'B') || GAP
+            ), '')), 'B');
+        NEW.search_vector := NEW.search_head || GAP
             || setweight(to_tsvector('english', coalesce(NEW.annotation_text, '')), 'C') || GAP
             || setweight(to_tsvector('english', coalesce(NEW.abstract, '')), 'D');
         RETURN NEW;
@@ -149,6 +153,10 @@ POSTGRES_CREATE = [
         title, intro_text, search_vector
         ON digests_issue FOR EACH ROW EXECUTE FUNCTION digests_issue_search_vector()""",
     "CREATE INDEX digests_paper_search_gin ON digests_paper USING gin (search_vector)",
+    "CREATE INDEX digests_paper_search_head_gin ON digests_paper USING gin (search_head)",
+    # Long text and vectors out of line: the rows a search scans and counts stay
+    # narrow (91 MB to 6 MB of heap at 25,000 papers; counts five times faster).
+    "ALTER TABLE digests_paper SET (toast_tuple_target = 256)",
     "CREATE INDEX digests_issue_search_gin ON digests_issue USING gin (search_vector)",
     "UPDATE digests_paper SET search_vector = NULL",
     "UPDATE digests_issue SET search_vector = NULL",
@@ -166,6 +174,8 @@ POSTGRES_DROP = [
     "DROP FUNCTION IF EXISTS digests_tag_search_refresh()",
     "DROP FUNCTION IF EXISTS digests_issue_search_vector()",
     "DROP INDEX IF EXISTS digests_paper_search_gin",
+    "DROP INDEX IF EXISTS digests_paper_search_head_gin",
+    "ALTER TABLE digests_paper RESET (toast_tuple_target)",
     "DROP INDEX IF EXISTS digests_issue_search_gin",
 ]
 

@@ -303,10 +303,9 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
     def get_queryset(self):
         if self.invalid:
             return Paper.objects.none()
-        papers = self.filterset.qs
         if self.filterset.ordering == "relevance" and self.search_query:
-            return search.RankedPapers(papers, self.search_query)
-        return papers.for_listing()
+            return search.RankedPapers(self.filterset.unsearched_qs, self.search_query)
+        return self.filterset.qs.for_listing()
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)

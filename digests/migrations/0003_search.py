@@ -69,6 +69,11 @@ class Migration(migrations.Migration):
             name='search_vector',
             field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
         ),
+        migrations.AddField(
+            model_name='paper',
+            name='search_head',
+            field=django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+        ),
         migrations.RunPython(fill_plain_text, migrations.RunPython.noop),
         migrations.RunPython(create_index, drop_index),
     ]
