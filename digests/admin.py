@@ -9,6 +9,8 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
 
 from . import comments
+from .admin_arxiv import ArxivAutofillFormMixin, ArxivAutofillInlineFormSet, ArxivLookupAdminMixin
+from .admin_paste import PasteFromArxivAdminMixin
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
 from .models import BlockedTerm, Comment, Issue, Paper, Section, body_fingerprint
@@ -16,10 +18,10 @@ from .models import BlockedTerm, Comment, Issue, Paper, Section, body_fingerprin
 TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
 # capfirst() would print "ArXiv"; the name is spelled with a small a.
-LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date"}
+LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date", "primary_category": "arXiv category"}
 
 
-class PaperAdminForm(forms.ModelForm):
+class PaperAdminForm(ArxivAutofillFormMixin, forms.ModelForm):
     def clean_tags(self):
         tags = self.cleaned_data.get("tags") or []
         unusable = [name for name in tags if not slugify(name, allow_unicode=True)]
@@ -79,6 +81,7 @@ class StateFilter(admin.SimpleListFilter):
 class PaperInline(PaperFieldsMixin, admin.StackedInline):
     model = Paper
     form = PaperAdminForm
+    formset = ArxivAutofillInlineFormSet
     extra = 1
     ordering = ("section__position", "position", "pk")
     fields = (
@@ -86,6 +89,8 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
         ("arxiv_id", "arxiv_date"),
         "title",
         "authors",
+        ("primary_category", "arxiv_version"),
+        "abstract",
         "annotation",
         "tags",
     )
@@ -96,7 +101,7 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
+class IssueAdmin(PasteFromArxivAdminMixin, BadInputIs400Mixin, admin.ModelAdmin):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
     search_fields = ("title", "intro")
@@ -174,7 +179,7 @@ class IssueAdmin(BadInputIs400Mixin, admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
+class PaperAdmin(ArxivLookupAdminMixin, BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
     form = PaperAdminForm
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
@@ -184,7 +189,17 @@ class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
     date_hierarchy = "arxiv_date"
     fieldsets = (
         (None, {"fields": ("issue", ("section", "position"), "title", "slug")}),
-        ("arXiv", {"fields": (("arxiv_id", "arxiv_date"), "authors", "abstract")}),
+        (
+            "arXiv",
+            {
+                "fields": (
+                    ("arxiv_id", "arxiv_date"),
+                    ("primary_category", "arxiv_version"),
+                    "authors",
+                    "abstract",
+                )
+            },
+        ),
         ("Editor's notes", {"fields": ("annotation", "tags")}),
     )
 

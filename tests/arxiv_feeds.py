@@ -15,7 +15,7 @@ HEAD = (
     'xmlns:arxiv="http://arxiv.org/schemas/atom">\n'
     '  <link href="http://arxiv.org/api/query?id_list={ids}" rel="self" '
     'type="application/atom+xml"/>\n'
-    "  <title type=\"html\">ArXiv Query: id_list={ids}</title>\n"
+    '  <title type="html">ArXiv Query: id_list={ids}</title>\n'
     "  <id>http://arxiv.org/api/query-result-id</id>\n"
     "  <updated>2023-07-20T00:00:00-04:00</updated>\n"
     "  <opensearch:totalResults>{total}</opensearch:totalResults>\n"
@@ -132,3 +132,11 @@ def _wrap(body, ids, total):
 
 
 ATOM = "application/atom+xml; charset=utf-8"
+
+
+def answer(request):
+    """A werkzeug handler answering like arXiv: the papers asked for that it knows."""
+    from werkzeug import Response
+
+    ids = [i for i in request.args.get("id_list", "").split(",") if i in PAPERS]
+    return Response(feed(*ids, ids=request.args.get("id_list", "")), content_type=ATOM)
