@@ -93,7 +93,7 @@ def add_papers(issue, text, *, default_section=None):
                 )
                 line.paper.save()
                 line.outcome = ADDED
-                line.message = f"Added to {line.section.name}: {line.paper.title}"
+                line.message = f"{line.paper.title} (in {line.section.name})"
     except IntegrityError as error:
         raise ListRefused(
             "Another editor added some of these papers to the issue just now, so nothing "
