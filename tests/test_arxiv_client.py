@@ -130,7 +130,7 @@ def test_a_silent_server_times_out(arxiv_api, settings):
             fetch_paper("2307.03172")
     finally:
         release.set()  # the local server answers one request at a time
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 1.5  # not the 2 s the server would take
     assert "did not answer within 0.3 seconds" in str(error.value)
 
 
@@ -262,7 +262,7 @@ def timed(server):
 
 
 def test_requests_from_two_clients_are_spaced_out(arxiv_api, settings):
-    settings.DIGESTS_ARXIV_MIN_INTERVAL = 0.4
+    settings.DIGESTS_ARXIV_MIN_INTERVAL = 0.5
     arrivals = timed(arxiv_api)
     groups = [["2307.03172", "2307.01952"], ["2306.11987", "hep-th/9901001"]]
     errors = []
@@ -282,7 +282,8 @@ def test_requests_from_two_clients_are_spaced_out(arxiv_api, settings):
     assert not errors
     assert len(arrivals) == 4
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    assert min(gaps) >= 0.38, gaps
+    # Arrival times carry some scheduling jitter; without the spacing the gaps are ~0.
+    assert min(gaps) >= 0.4, gaps
 
 
 def test_a_client_that_would_wait_too_long_is_told_to_come_back(arxiv_api, settings):
@@ -332,8 +333,8 @@ def test_requests_from_two_processes_sharing_redis_are_spaced_out(arxiv_api, tmp
         REDIS_URL="redis://127.0.0.1:6379/0",
         CACHE_KEY_PREFIX=f"test-arxiv-{uuid.uuid4().hex}",
         ARXIV_API_URL=arxiv_api.url_for("/api/query"),
-        ARXIV_MIN_INTERVAL="0.5",
-        START_AT=str(time.time() + 2),
+        ARXIV_MIN_INTERVAL="0.6",
+        START_AT=str(time.time() + 3),
     )
     groups = [["2307.03172", "2307.01952"], ["2306.11987", "hep-th/9901001"]]
     processes = [
@@ -351,4 +352,4 @@ def test_requests_from_two_processes_sharing_redis_are_spaced_out(arxiv_api, tmp
         assert process.returncode == 0, output.decode()
     assert len(arrivals) == 4
     gaps = [b - a for a, b in itertools.pairwise(arrivals)]
-    assert min(gaps) >= 0.48, gaps
+    assert min(gaps) >= 0.45, gaps

@@ -46,7 +46,8 @@ def url(issue):
 def report(response):
     """The report table as (line, outcome, message) rows, as the editor reads it."""
     rows = re.findall(
-        r'<tr class="arxiv-report__(\w+)">\s*<td>(\d+)</td>\s*<td>.*?</td>\s*<td>(.*?)</td>\s*</tr>',
+        r'<tr class="arxiv-report__(\w+)">\s*<td>(\d+)</td>\s*'
+        r"<td>.*?</td>\s*<td>(.*?)</td>\s*</tr>",
         response.content.decode(),
         re.S,
     )
