@@ -11,6 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connections
 
 from digests.models import Paper
 
@@ -37,7 +38,7 @@ def signed_in_cookie(user):
 
 
 @pytest.fixture
-def browser_page(live_server, editor, monkeypatch):
+def browser_page(editor, live_server, monkeypatch):
     cookie = signed_in_cookie(editor)
     # Playwright's sync API keeps an idle event loop on this thread, which makes
     # Django refuse ORM calls; the test's own queries are plain, synchronous
@@ -57,6 +58,10 @@ def browser_page(live_server, editor, monkeypatch):
         page.on("pageerror", lambda error: errors.append(str(error)))
         yield page
         browser.close()
+        # Queries made while Playwright ran used a connection pytest-django does not
+        # see (Django keeps connections per context; Playwright's sync API switches
+        # greenlets): close it, or PostgreSQL refuses to drop the test database.
+        connections.close_all()
         assert errors == [], errors
 
 
