@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator, slugify
 
 from . import comments
-from .admin_arxiv import ArxivAutofillFormMixin, ArxivAutofillInlineFormSet, ArxivLookupAdminMixin
+from .admin_arxiv import ArxivAutofillAdminMixin, ArxivAutofillFormMixin, ArxivLookupAdminMixin
 from .admin_paste import PasteFromArxivAdminMixin
 from .arxiv import InvalidArxivId, normalize_arxiv_id
 from .markup import render_comment as comments_html
@@ -81,7 +81,6 @@ class StateFilter(admin.SimpleListFilter):
 class PaperInline(PaperFieldsMixin, admin.StackedInline):
     model = Paper
     form = PaperAdminForm
-    formset = ArxivAutofillInlineFormSet
     extra = 1
     ordering = ("section__position", "position", "pk")
     fields = (
@@ -101,7 +100,9 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 
 @admin.register(Issue)
-class IssueAdmin(PasteFromArxivAdminMixin, BadInputIs400Mixin, admin.ModelAdmin):
+class IssueAdmin(
+    PasteFromArxivAdminMixin, ArxivAutofillAdminMixin, BadInputIs400Mixin, admin.ModelAdmin
+):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
     search_fields = ("title", "intro")
@@ -179,7 +180,13 @@ class IssueAdmin(PasteFromArxivAdminMixin, BadInputIs400Mixin, admin.ModelAdmin)
 
 
 @admin.register(Paper)
-class PaperAdmin(ArxivLookupAdminMixin, BadInputIs400Mixin, PaperFieldsMixin, admin.ModelAdmin):
+class PaperAdmin(
+    ArxivLookupAdminMixin,
+    ArxivAutofillAdminMixin,
+    BadInputIs400Mixin,
+    PaperFieldsMixin,
+    admin.ModelAdmin,
+):
     form = PaperAdminForm
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")

@@ -6,15 +6,19 @@ Three pieces, used by the paper form and the issue's inline paper rows:
   (static/js/arxiv-autofill.js fills the row from the lookup endpoint);
 * ``ArxivLookupAdminMixin``: that endpoint, ``…/paper/arxiv-lookup/?id=``,
   answering JSON for editors who may add or change papers;
-* ``ArxivAutofillFormMixin`` / ``ArxivAutofillInlineFormSet``: the same
-  autofill on save, for rows whose metadata fields are still empty (all rows
-  of an issue in one batched request).
+* ``ArxivAutofillFormMixin`` / ``ArxivAutofillAdminMixin``: the same autofill
+  on save, for rows whose metadata fields are still empty. The admin asks
+  arXiv once for all rows of the page (one batched request) *before* it opens
+  its database transaction: on SQLite that transaction holds the write lock,
+  and no one else should wait for arXiv.
 
 Nothing an editor typed is replaced: only empty fields are filled.
 """
 
+import contextvars
+
 from django import forms
-from django.forms.models import BaseInlineFormSet
+from django.contrib.admin.utils import unquote
 from django.http import JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -34,6 +38,8 @@ AUTOFILL_FIELDS = (
 )
 REQUIRED_FIELDS = ("title", "arxiv_date")
 SCRIPT = forms.Script("js/arxiv-autofill.js", defer=True)
+# (ids asked for, {id: ArxivPaper}, error or None) of the admin request being handled.
+_PREFETCHED = contextvars.ContextVar("arxiv_prefetched", default=None)
 
 
 def status_for(error):
@@ -104,9 +110,6 @@ class ArxivAutofillFormMixin:
     beside the arXiv id and everything typed stays in the form.
     """
 
-    # (papers, error) from the inline formset's single batched lookup.
-    arxiv_prefetched = None
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in REQUIRED_FIELDS:
@@ -151,8 +154,9 @@ class ArxivAutofillFormMixin:
         return cleaned
 
     def _arxiv_lookup(self, identifier):
-        if self.arxiv_prefetched is not None:
-            papers, error = self.arxiv_prefetched
+        prefetched = _PREFETCHED.get()
+        if prefetched is not None and identifier in prefetched[0]:
+            _, papers, error = prefetched
             if identifier in papers:
                 return papers[identifier], None
             return None, error or ArxivNotFound([identifier])
@@ -182,23 +186,47 @@ class ArxivAutofillFormMixin:
         ]
 
 
-class ArxivAutofillInlineFormSet(BaseInlineFormSet):
-    """Looks up every row that needs it in one batched request before the rows clean."""
+class ArxivAutofillAdminMixin:
+    """Asks arXiv for every form on the page before the admin's transaction begins.
 
-    def full_clean(self):
-        if self.is_bound:
-            prefetch(self.forms)
-        super().full_clean()
+    Builds the posted form and inline formsets once more (a few queries) to
+    learn which rows need a lookup, fetches them in one batched request, and
+    lets the forms' ``clean()`` read the answer, or the error, from there.
+    """
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        token = _PREFETCHED.set(self._arxiv_prefetch(request, object_id))
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        finally:
+            _PREFETCHED.reset(token)
 
-def prefetch(forms_):
-    wanted = {form: form.arxiv_id_needing_lookup() for form in forms_}
-    wanted = {form: identifier for form, identifier in wanted.items() if identifier}
-    if not wanted:
-        return
-    try:
-        papers, error = fetch_papers(wanted.values(), missing_ok=True), None
-    except ArxivError as failure:
-        papers, error = {}, failure
-    for form in wanted:
-        form.arxiv_prefetched = (papers, error)
+    def _arxiv_prefetch(self, request, object_id):
+        if "_saveasnew" in request.POST:
+            object_id = None
+        obj = self.get_object(request, unquote(object_id)) if object_id else None
+        allowed = (
+            self.has_change_permission(request, obj)
+            if object_id
+            else self.has_add_permission(request)
+        )
+        if (object_id and obj is None) or not allowed:
+            return None  # the admin answers these requests itself
+        form_class = self.get_form(request, obj, change=obj is not None)
+        form = form_class(request.POST, request.FILES, instance=obj)
+        formsets, _ = self._create_formsets(request, form.instance, change=obj is not None)
+        every_form = [form, *(row for formset in formsets for row in formset.forms)]
+        wanted = [
+            identifier
+            for row in every_form
+            if isinstance(row, ArxivAutofillFormMixin)
+            and (identifier := row.arxiv_id_needing_lookup())
+        ]
+        if not wanted:
+            return None
+        try:
+            return set(wanted), fetch_papers(wanted, missing_ok=True), None
+        except ArxivError as error:
+            return set(wanted), {}, error

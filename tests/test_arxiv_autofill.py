@@ -7,9 +7,11 @@ import threading
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from werkzeug import Response
 
+from digests import arxiv_client
 from digests.models import Issue, Paper
 
 from .arxiv_feeds import ATOM, answer, error_feed, feed
@@ -396,4 +398,48 @@ def test_saving_an_issue_does_not_look_up_its_unchanged_papers(client, editor, s
         {**issue_form(), **inline_data(rows, initial=3)},
     )
     assert response.status_code == 302, response.context and response.context["errors"]
+    assert arxiv_api.log == []
+
+
+def test_arxiv_is_asked_before_the_admin_opens_its_transaction(
+    client, editor, section, arxiv_api, monkeypatch
+):
+    """On SQLite the admin's transaction holds the write lock: nobody should wait for arXiv."""
+    arxiv_api.expect_request("/api/query").respond_with_handler(answer)
+    depths = []
+    original = arxiv_client._wait_for_turn
+
+    def spy():
+        depths.append(len(connection.atomic_blocks))
+        original()
+
+    monkeypatch.setattr(arxiv_client, "_wait_for_turn", spy)
+    baseline = len(connection.atomic_blocks)
+    client.force_login(editor)
+    rows = [id_only_row(section, "2307.03172"), id_only_row(section, "2307.01952")]
+    response = client.post(
+        reverse("admin:digests_issue_add"), {**issue_form(), **inline_data(rows)}
+    )
+    assert response.status_code == 302
+    issue = IssueFactory.draft()
+    response = client.post(
+        reverse("admin:digests_paper_add"), paper_form(issue, section, arxiv_id="2306.11987")
+    )
+    assert response.status_code == 302
+    assert depths == [baseline, baseline]  # one request per page, outside any new transaction
+
+
+def test_no_lookup_for_a_post_the_admin_refuses(
+    client, staff_without_permission, section, arxiv_api
+):
+    arxiv_api.expect_request("/api/query").respond_with_handler(answer)
+    client.force_login(staff_without_permission)
+    issue = IssueFactory.draft()
+    response = client.post(reverse("admin:digests_paper_add"), paper_form(issue, section))
+    assert response.status_code == 403
+    rows = [id_only_row(section, "2307.03172")]
+    response = client.post(
+        reverse("admin:digests_issue_add"), {**issue_form(), **inline_data(rows)}
+    )
+    assert response.status_code == 403
     assert arxiv_api.log == []
