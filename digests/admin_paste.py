@@ -27,7 +27,8 @@ class PasteForm(forms.Form):
         Section.objects.all(),
         required=False,
         label="Section for papers before the first section line",
-        empty_label="— none: every paper comes after a section line —",
+        empty_label="— none —",
+        help_text="Leave it at “none” when every paper comes after a section line.",
     )
 
 
