@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
+from digests import arxiv_client
 from digests.arxiv import (
     ArxivBadResponse,
     ArxivBusy,
@@ -132,6 +133,23 @@ def test_a_silent_server_times_out(arxiv_api, settings):
         release.set()  # the local server answers one request at a time
     assert time.monotonic() - started < 1.5  # not the 2 s the server would take
     assert "did not answer within 0.3 seconds" in str(error.value)
+
+
+def test_the_timeout_setting_cannot_exceed_the_hard_limit(arxiv_api, settings, monkeypatch):
+    monkeypatch.setattr(arxiv_client, "HARD_TIMEOUT", 0.3)  # 10 s in production
+    settings.DIGESTS_ARXIV_TIMEOUT = 60
+    release = threading.Event()
+
+    def slow(request):
+        release.wait(2)
+        return Response(feed("2307.03172"), content_type=ATOM)
+
+    arxiv_api.expect_request("/api/query").respond_with_handler(slow)
+    try:
+        with pytest.raises(ArxivTimeout, match=r"within 0\.3 seconds"):
+            fetch_paper("2307.03172")
+    finally:
+        release.set()
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
