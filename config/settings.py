@@ -276,3 +276,13 @@ DIGESTS_COMMENT_WINDOW = 10 * 60
 DIGESTS_COMMENT_WINDOW_MAX = 5
 # Absolute links in e-mails (reply notifications, moderation) start with this.
 DIGESTS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# arXiv's export API, for the admin's metadata autofill. arXiv's terms allow
+# one request every 3 seconds; every process takes its turn from the shared
+# cache. Look-ups are cached per paper for a day.
+DIGESTS_ARXIV_API_URL = os.environ.get("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+DIGESTS_ARXIV_MIN_INTERVAL = float(os.environ.get("ARXIV_MIN_INTERVAL", "3"))
+DIGESTS_ARXIV_TIMEOUT = 10  # seconds per request (never more than 10)
+DIGESTS_ARXIV_MAX_WAIT = 15  # seconds an editor may wait for a turn before being told to retry
+DIGESTS_ARXIV_BATCH_SIZE = 50  # ids per request
+DIGESTS_ARXIV_CACHE_SECONDS = 24 * 3600
+DIGESTS_ARXIV_USER_AGENT = f"digests/0.1 (+{DIGESTS_SITE_URL})"

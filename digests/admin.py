@@ -12,9 +12,11 @@ from taggit.models import Tag
 from taggit.utils import parse_tags
 
 from . import comments
+from .admin_arxiv import ArxivAutofillAdminMixin, ArxivAutofillFormMixin, ArxivLookupAdminMixin
 from .admin_checklist import ChecklistAdminMixin
 from .admin_history import HistoryAdmin
 from .admin_import import ImportExportMixin
+from .admin_paste import PasteFromArxivAdminMixin
 from .admin_preview import PreviewLinkAdminMixin
 from .admin_tags import TagAdmin, suggestions_url
 from .arxiv import InvalidArxivId, normalize_arxiv_id
@@ -24,10 +26,10 @@ from .models import BlockedTerm, Comment, Issue, Paper, Section, body_fingerprin
 TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
 # capfirst() would print "ArXiv"; the name is spelled with a small a.
-LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date"}
+LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date", "primary_category": "arXiv category"}
 
 
-class PaperAdminForm(forms.ModelForm):
+class PaperAdminForm(ArxivAutofillFormMixin, forms.ModelForm):
     class Media:
         js = ("js/tag-autocomplete.js",)
 
@@ -106,6 +108,8 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
         ("arxiv_id", "arxiv_date"),
         "title",
         "authors",
+        ("primary_category", "arxiv_version"),
+        "abstract",
         "annotation",
         "tags",
     )
@@ -117,7 +121,13 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 @admin.register(Issue)
 class IssueAdmin(
-    ImportExportMixin, BadInputIs400Mixin, ChecklistAdminMixin, PreviewLinkAdminMixin, HistoryAdmin
+    PasteFromArxivAdminMixin,
+    ArxivAutofillAdminMixin,
+    ImportExportMixin,
+    BadInputIs400Mixin,
+    ChecklistAdminMixin,
+    PreviewLinkAdminMixin,
+    HistoryAdmin,
 ):
     list_display = ("title", "state_badge", "published_at", "period", "paper_count")
     list_filter = (StateFilter, "status")
@@ -205,7 +215,13 @@ class IssueAdmin(
 
 
 @admin.register(Paper)
-class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, HistoryAdmin):
+class PaperAdmin(
+    ArxivLookupAdminMixin,
+    ArxivAutofillAdminMixin,
+    BadInputIs400Mixin,
+    PaperFieldsMixin,
+    HistoryAdmin,
+):
     form = PaperAdminForm
     list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
     list_filter = ("section", "issue", "tags")
@@ -216,7 +232,17 @@ class PaperAdmin(BadInputIs400Mixin, PaperFieldsMixin, HistoryAdmin):
     date_hierarchy = "arxiv_date"
     fieldsets = (
         (None, {"fields": ("issue", ("section", "position"), "title", "slug")}),
-        ("arXiv", {"fields": (("arxiv_id", "arxiv_date"), "authors", "abstract")}),
+        (
+            "arXiv",
+            {
+                "fields": (
+                    ("arxiv_id", "arxiv_date"),
+                    ("primary_category", "arxiv_version"),
+                    "authors",
+                    "abstract",
+                )
+            },
+        ),
         ("Editor's notes", {"fields": ("annotation", "tags")}),
     )
 

@@ -124,3 +124,38 @@ def abs_url(identifier):
 
 def pdf_url(identifier):
     return PDF_URL.format(identifier)
+
+
+# The metadata client lives in its own module (it talks HTTP); import it from
+# here or from there. Imported last: it builds on parse_arxiv_id above.
+from .arxiv_client import (  # noqa: E402
+    ArxivBadResponse,
+    ArxivBusy,
+    ArxivError,
+    ArxivNotFound,
+    ArxivPaper,
+    ArxivServerError,
+    ArxivTimeout,
+    ArxivUnavailable,
+    fetch_paper,
+    fetch_papers,
+)
+
+__all__ = [
+    "ArxivBadResponse",
+    "ArxivBusy",
+    "ArxivError",
+    "ArxivId",
+    "ArxivNotFound",
+    "ArxivPaper",
+    "ArxivServerError",
+    "ArxivTimeout",
+    "ArxivUnavailable",
+    "InvalidArxivId",
+    "abs_url",
+    "fetch_paper",
+    "fetch_papers",
+    "normalize_arxiv_id",
+    "parse_arxiv_id",
+    "pdf_url",
+]

@@ -398,6 +398,18 @@ class Paper(models.Model):
         blank=True, help_text="Names separated by commas, in the order arXiv lists them."
     )
     abstract = models.TextField(blank=True, help_text="The paper's own abstract (optional).")
+    primary_category = models.CharField(
+        "arXiv category",
+        max_length=40,
+        blank=True,
+        help_text="arXiv's primary category, such as cs.CL (filled in from arXiv).",
+    )
+    arxiv_version = models.PositiveSmallIntegerField(
+        "latest version",
+        null=True,
+        blank=True,
+        help_text="The newest version on arXiv when the paper was looked up.",
+    )
     annotation = models.TextField(
         blank=True,
         help_text="Your paragraph on the paper, in Markdown. This is what readers come for.",

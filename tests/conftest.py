@@ -88,3 +88,19 @@ def empty_cache(settings):
     yield
     with contextlib.suppress(Exception):  # a test may have pointed it at a dead server
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def no_real_arxiv(settings):
+    """No test reaches arXiv: the API address is a closed loopback port unless a
+    test points it at its own local server (see tests/test_arxiv_client.py);
+    requests are not spaced out unless a test asks for it."""
+    settings.DIGESTS_ARXIV_API_URL = "http://127.0.0.1:9/api/query"
+    settings.DIGESTS_ARXIV_MIN_INTERVAL = 0
+
+
+@pytest.fixture
+def arxiv_api(httpserver, settings):
+    """A local stand-in for arXiv's export API; returns the pytest-httpserver."""
+    settings.DIGESTS_ARXIV_API_URL = httpserver.url_for("/api/query")
+    return httpserver
