@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint check setup clean bench bench-smoke
+.PHONY: run dev test lint check setup clean bench bench-smoke bench-search
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,8 @@ bench: $(VENV)/.installed
 ## A few seconds of the benchmark on small data (CI runs this)
 bench-smoke: $(VENV)/.installed
 	$(BIN)/python bench/run.py --smoke
+	$(BIN)/python bench/search.py --smoke
+
+## Search at 25,000 papers, in-process, SQLite and PostgreSQL; writes bench/SEARCH_RESULTS.md
+bench-search: $(VENV)/.installed
+	$(BIN)/python bench/search.py

@@ -150,7 +150,7 @@ def discover_urls(server, env):
         "paper": paper,
         "tag": f"/tags/{tag}/",
         "browser, filtered": f"/papers/?section={section}&tag={tag}",
-        "browser, words": "/papers/?q=attention+model",
+        "search": "/search/?q=attention+model",
         "issues feed": "/feed/",
     }
 

@@ -256,6 +256,9 @@ DIGESTS_PERMISSIONS_POLICY = (
 # Whole pages for anonymous readers, keyed by a content version that every
 # change moves on; entries also expire after this many seconds.
 DIGESTS_PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
+# Part of every cached page's key; by default a fingerprint of the templates and
+# static files, so a deploy never serves pages rendered by the previous code.
+DIGESTS_RELEASE = os.environ.get("RELEASE", "")
 DIGESTS_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
 DIGESTS_COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
 # Comments close this many days after an issue is published (0 = never).

@@ -172,3 +172,35 @@ def test_the_comment_form_has_real_values_with_the_cache_turned_off(client, pape
     html = client.get(paper.issue.get_absolute_url()).content.decode()
     assert "__digests_" not in html
     assert re.search(r'name="shown_at" value="(?!__digests)[^"]+"', html)
+
+
+def test_a_new_release_is_never_served_pages_of_the_old_one(client, paper, settings):
+    from digests import pagecache
+
+    url = paper.issue.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    settings.DIGESTS_RELEASE = "next-deploy"
+    pagecache.release.cache_clear()
+    try:
+        assert client.get(url)["X-Page-Cache"] == "miss"
+    finally:
+        pagecache.release.cache_clear()
+
+
+def test_the_release_follows_the_templates(tmp_path, settings):
+    from digests import pagecache
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "page.html").write_text("one")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [folder]}]
+    settings.DIGESTS_RELEASE = ""
+    pagecache.release.cache_clear()
+    try:
+        first = pagecache.release()
+        (folder / "page.html").write_text("two")
+        pagecache.release.cache_clear()
+        assert pagecache.release() != first
+    finally:
+        pagecache.release.cache_clear()
