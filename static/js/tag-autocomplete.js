@@ -32,7 +32,9 @@
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : { tags: [] }; })
       .then(function (data) {
-        var already = done.toLowerCase().split(",").map(function (t) { return t.trim(); });
+        var already = done.toLowerCase().split(",").map(function (t) {
+          return t.trim().replace(/^"|"$/g, "");
+        });
         list.replaceChildren.apply(list, data.tags
           .filter(function (name) { return already.indexOf(name.toLowerCase()) < 0; })
           .map(function (name) {
