@@ -303,9 +303,10 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
     def get_queryset(self):
         if self.invalid:
             return Paper.objects.none()
+        papers = self.filterset.qs  # parses the words, so ordering below knows them
         if self.filterset.ordering == "relevance" and self.search_query:
             return search.RankedPapers(self.filterset.unsearched_qs, self.search_query)
-        return self.filterset.qs.for_listing()
+        return papers.for_listing()
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)

@@ -56,11 +56,11 @@ PAGES = {
     "subscribe": (lambda issue: reverse("digests:subscribe"), 1),
     "browser filtered": (
         lambda issue: reverse("digests:paper_list") + "?tag=llm&tag=efficiency&year=2023&q=study",
-        10,
+        11,
     ),
     # Best match first: count, one page of ranked ids, its papers and tags, snippets,
-    # four facets, and matching issues.
-    "search": (lambda issue: reverse("digests:search") + "?q=study+-nothing&tag=llm", 10),
+    # four facets, matching issues, and the tag filter's validation.
+    "search": (lambda issue: reverse("digests:search") + "?q=study+-nothing&tag=llm", 11),
     "search by date": (
         lambda issue: reverse("digests:search") + '?q="study of"+or+turing&order=-date',
         9,
