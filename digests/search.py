@@ -347,6 +347,8 @@ class RankedPapers:
         if not isinstance(index, slice):
             raise TypeError("RankedPapers is paged with slices.")
         start, stop = index.start or 0, index.stop
+        if stop <= start or not self.count():
+            return []
         ids = self.backend.ranked_ids(
             self.queryset, self.query, start, stop - start, total=self.count()
         )
