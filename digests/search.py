@@ -141,7 +141,9 @@ class SqliteBackend:
         inner, params = queryset.order_by().values("pk").query.sql_with_params()
         sql = (
             "SELECT rowid FROM digests_paper_fts WHERE digests_paper_fts MATCH %s "
-            f"AND rowid IN ({inner}) ORDER BY rank, rowid LIMIT %s OFFSET %s"
+            # "+rowid": the filter is checked on each match. Without the "+" the
+            # planner may run the whole MATCH once per paper the filter keeps.
+            f"AND +rowid IN ({inner}) ORDER BY rank, rowid LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.expression(query), *params, limit, offset])
@@ -179,7 +181,7 @@ class SqliteBackend:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid FROM digests_paper_fts WHERE digests_paper_fts MATCH %s "
-                f"AND rowid IN ({inner}) ORDER BY rank LIMIT %s",
+                f"AND +rowid IN ({inner}) ORDER BY rank LIMIT %s",
                 [expression, *params, limit],
             )
             return [row[0] for row in cursor.fetchall()]
