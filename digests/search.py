@@ -116,14 +116,20 @@ def highlighted(text):
 
 
 class SqliteBackend:
+    HEAD = "{title authors tags}"
+
     @staticmethod
-    def expression(query):
+    def expression(query, columns=None):
+        """FTS5 MATCH text; with ``columns``, the words must be found in those."""
+
         def term(words):
             return '"' + " ".join(words) + '"'  # words are \w+ only: nothing to escape
 
         groups = []
         for group in query.groups:
             sql = "(" + " AND ".join(term(words) for words in group.include) + ")"
+            if columns:
+                sql = f"({columns} : {sql})"
             for words in group.exclude:
                 sql += " NOT " + term(words)
             groups.append("(" + sql + ")")
@@ -138,15 +144,36 @@ class SqliteBackend:
         )
 
     def ranked_ids(self, queryset, query, offset, limit, total):
+        """The same order as PostgresBackend.ranked_ids, in one query: title,
+        author and tag hits ranked by bm25, then text-only hits, ranked while
+        there are at most BODY_RANK_LIMIT matches and newest first beyond."""
         inner, params = queryset.order_by().values("pk").query.sql_with_params()
+        end = offset + limit
+        head = self.expression(query, columns=self.HEAD)
+        body = f"({self.expression(query)}) NOT ({head})"
+        ranked = total <= BODY_RANK_LIMIT
+        # CROSS JOIN keeps the matches as the outer loop: the planner would
+        # otherwise run the whole MATCH once for every paper the filters keep.
+        matches = (
+            f"FROM digests_paper_fts CROSS JOIN ({inner}) AS kept "
+            "ON kept.pk = digests_paper_fts.rowid "
+            "JOIN digests_paper AS paper ON paper.id = digests_paper_fts.rowid "
+            "WHERE digests_paper_fts MATCH %s"
+        )
+        body_order = (
+            "rank, digests_paper_fts.rowid" if ranked else "paper.arxiv_date DESC, paper.id"
+        )
         sql = (
-            "SELECT rowid FROM digests_paper_fts WHERE digests_paper_fts MATCH %s "
-            # "+rowid": the filter is checked on each match. Without the "+" the
-            # planner may run the whole MATCH once per paper the filter keeps.
-            f"AND +rowid IN ({inner}) ORDER BY rank, rowid LIMIT %s OFFSET %s"
+            "SELECT id FROM ("
+            f"SELECT * FROM (SELECT digests_paper_fts.rowid AS id, 0 AS tier, rank AS score, "
+            f"0 AS newest {matches} ORDER BY rank, digests_paper_fts.rowid LIMIT %s) "
+            "UNION ALL "
+            f"SELECT * FROM (SELECT digests_paper_fts.rowid, 1, {'rank' if ranked else '0'}, "
+            f"paper.arxiv_date {matches} ORDER BY {body_order} LIMIT %s)"
+            ") ORDER BY tier, score, newest DESC, id LIMIT %s OFFSET %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.expression(query), *params, limit, offset])
+            cursor.execute(sql, [*params, head, end, *params, body, end, limit, offset])
             return [row[0] for row in cursor.fetchall()]
 
     def highlights(self, ids, query):
