@@ -64,9 +64,7 @@ def chromium():
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "1"
     try:
         with playwright_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-            )
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield browser
             browser.close()
     finally:
@@ -110,13 +108,20 @@ def new_page(chromium, live_server):
         page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
         page.on(
             "console",
-            lambda message: problems.append(f"console {message.type}: {message.text}")
-            if message.type == "error" and not _expected_status_message(message.text)
-            else None,
+            lambda message: (
+                problems.append(f"console {message.type}: {message.text}")
+                if message.type == "error" and not _expected_status_message(message.text)
+                else None
+            ),
         )
         page.on(
             "requestfailed",
-            lambda request: problems.append(f"request failed: {request.url} {request.failure}"),
+            lambda request: (
+                problems.append(f"request failed: {request.url} {request.failure}")
+                # A request cut short by the next navigation is the test moving on, not a fault.
+                if request.failure != "net::ERR_ABORTED"
+                else None
+            ),
         )
         return page
 

@@ -86,9 +86,7 @@ def test_tab_reaches_every_control_and_each_shows_where_focus_is(site, new_page,
     assert invisible == [], f"no visible focus indicator on {invisible}"
 
 
-def test_skip_link_is_the_first_stop_shows_itself_and_moves_focus_to_the_content(
-    site, new_page
-):
+def test_skip_link_is_the_first_stop_shows_itself_and_moves_focus_to_the_content(site, new_page):
     page = new_page(viewport=PHONE)
     page.goto(site["issue"])
     page.keyboard.press("Tab")

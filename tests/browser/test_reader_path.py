@@ -63,7 +63,7 @@ def test_a_reader_finds_a_paper_follows_a_tag_searches_and_comments(site, new_pa
     page.get_by_label("Words").fill('"language models"')
     page.get_by_role("button", name="Show papers").click()
     expect(page).to_have_url(re.compile(r"/search/\?q="))
-    expect(page.locator(".results__title")).to_contain_text("for “\"language models\"”")
+    expect(page.locator(".results__title")).to_contain_text('for “"language models"”')
     expect(page.locator(".card mark").first).to_be_visible()
 
     # Comment on the paper found by the search.
