@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint check setup clean bench bench-smoke bench-search
+.PHONY: run dev test lint check setup clean bench bench-smoke bench-search browser-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ dev: setup
 ## The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Test-time tools from the npm registry, into var/node (git-ignored): axe-core
+## (accessibility rules, MPL-2.0, used unmodified) and vnu-jar (the Nu Html Checker, MIT;
+## needs Java). --ignore-scripts: vnu-jar's install script would download a Java; we use the system's.
+browser-tools:
+	@command -v npm >/dev/null || { echo "npm is needed: apt-get install npm"; exit 1; }
+	npm install --prefix var/node --no-audit --no-fund --ignore-scripts --silent axe-core@4 vnu-jar@26
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -100,7 +100,9 @@ def test_threads_are_oldest_first_with_replies_beneath(client, issue):
     assert "replying to Replier" in html
     assert f'href="#comment-{second.pk}"' in html  # permalink
     assert "2 hours ago" in html and "5 minutes ago" in html
-    assert f'datetime="{first.created_at.isoformat()}"'[:30] in html
+    # To the second: HTML's datetime refuses microseconds.
+    stamp = timezone.localtime(first.created_at).isoformat(timespec="seconds")
+    assert f'datetime="{stamp}"' in html
 
 
 def test_reply_link_works_without_javascript(client, issue):
@@ -198,6 +200,19 @@ def test_refused_submissions_keep_the_text_and_explain(client, issue):
     assert 'aria-describedby="id_author_email_helptext id_author_email_error"' in html
     assert 'role="alert"' in html
     assert not Comment.objects.exists()
+
+
+def test_field_errors_are_summed_up_once_with_links_to_the_fields(client, issue):
+    response = post_comment(client, issue.get_absolute_url(), author_name="", body="")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert html.count('role="alert"') == 1  # one announcement, not one per field
+    summary = html.split('role="alert"')[1].split("</div>")[0]
+    assert "Please check 2 things before posting" in summary
+    assert '<a href="#id_author_name">Name</a>: Please give a name' in summary
+    assert '<a href="#id_body">Comment</a>: Please write something' in summary
+    assert 'id="id_body_error"' in html
+    assert 'aria-describedby="id_body_helptext id_body_error"' in html
 
 
 def test_oversize_body_is_refused_cleanly(client, issue):

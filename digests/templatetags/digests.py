@@ -52,6 +52,16 @@ def relative_time(moment, now=None):
     return date_format(timezone.localtime(moment), "j M Y")
 
 
+@register.filter
+def iso_datetime(moment):
+    """A ``<time datetime>`` value: ISO 8601 to the second, in the site's time zone.
+
+    (Django's ``date:"c"`` keeps microseconds, which HTML does not allow.)"""
+    if not moment:
+        return ""
+    return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
 _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 

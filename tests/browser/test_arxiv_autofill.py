@@ -1,68 +1,25 @@
 """In a real Chromium: "Fetch from arXiv" on an issue's paper row added with "Add another".
 
 The site runs in pytest-django's live server; arXiv is a local HTTP server.
-Skipped when /usr/bin/chromium or Playwright is missing.
+Skipped when /usr/bin/chromium or Playwright is missing (see conftest.py).
 """
 
 from datetime import date
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.sessions.backends.db import SessionStore
-from django.db import connections
 
 from digests.models import Paper
 
 from ..arxiv_feeds import answer
 from ..factories import IssueFactory, PaperFactory, SectionFactory
+from .conftest import playwright_api
 
-CHROMIUM = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-def signed_in_cookie(user):
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.save()
-    return session.session_key
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def browser_page(editor, live_server, monkeypatch):
-    cookie = signed_in_cookie(editor)
-    # Playwright's sync API keeps an idle event loop on this thread, which makes
-    # Django refuse ORM calls; the test's own queries are plain, synchronous
-    # calls made between browser steps, so they are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        context = browser.new_context()
-        context.add_cookies(
-            [{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        browser.close()
-        # Queries made while Playwright ran used a connection pytest-django does not
-        # see (Django keeps connections per context; Playwright's sync API switches
-        # greenlets): close it, or PostgreSQL refuses to drop the test database.
-        connections.close_all()
-        assert errors == [], errors
+def browser_page(editor, new_page):
+    return new_page(user=editor)
 
 
 def test_fetch_from_arxiv_fills_an_added_row_and_keeps_what_was_typed(

@@ -1,0 +1,59 @@
+"""Every public page type passes the Nu Html Checker (vnu.jar) without an error.
+
+The pages come from Django's test client; vnu runs once over all of them (it
+takes seconds to start). Skipped when Java or vnu.jar (`make browser-tools`)
+is missing.
+"""
+
+import json
+import subprocess
+
+import pytest
+
+from ..comment_helpers import form_data
+from ..site_pages import DEMO_SLUG, build_site
+from .conftest import VNU, skip_unless_java, skip_unless_tool
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def run_vnu(files):
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    # vnu writes its JSON report to standard error.
+    report = json.loads(result.stderr or result.stdout)
+    return report["messages"]
+
+
+def test_every_public_page_is_valid_html(client, tmp_path):
+    skip_unless_java()
+    skip_unless_tool(VNU)
+    pages = {}
+    for name, path in build_site().items():
+        response = client.get(path)
+        assert response.status_code == (404 if name == "not_found" else 200), name
+        pages[name] = response.content
+    issue = DEMO_SLUG
+    refused = client.post(f"/issues/{issue}/", form_data(author_name="", body=""))
+    assert refused.status_code == 400 and b"field--error" in refused.content
+    pages["comment form with errors"] = refused.content
+    reply = client.get(f"/issues/{issue}/?reply=1")
+    assert b"Reply to" in reply.content
+    pages["comment form replying"] = reply.content
+
+    files = {}
+    for name, html in pages.items():
+        file = tmp_path / f"{name.replace(' ', '-')}.html"
+        file.write_bytes(html)
+        files[f"file:{file}"] = name
+    errors = {}
+    for message in run_vnu(sorted(tmp_path.iterdir())):
+        name = files.get(message.get("url"), message.get("url"))
+        errors.setdefault(name, []).append(
+            f"line {message.get('lastLine')}: {message['message']} :: {message.get('extract', '')}"
+        )
+    assert errors == {}, json.dumps(errors, indent=1, ensure_ascii=False)
