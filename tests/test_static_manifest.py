@@ -11,7 +11,6 @@ from django.core.management import call_command
 from django.template import loader
 from django.test import Client, override_settings
 
-
 from .factories import IssueFactory, PaperFactory
 
 pytestmark = pytest.mark.django_db
