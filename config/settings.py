@@ -176,6 +176,13 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "digests.cache_backends.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "digests"),
+            # Redis answers in well under a millisecond: a Redis that does not
+            # answer within a second is treated as down (pages come from the
+            # database, comments wait) instead of holding a reader's request.
+            "OPTIONS": {
+                "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "1")),
+                "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "1")),
+            },
         }
     }
 else:
