@@ -10,8 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 
 # The README's commands, exactly.
@@ -92,9 +90,7 @@ def manage(*args, env):
 
 
 def site_env(folder):
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "REDIS"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "REDIS"))}
     env.update(
         DIGESTS_VAR_DIR=str(folder),
         DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
