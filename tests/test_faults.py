@@ -28,10 +28,13 @@ from .services import (
 )
 from .test_processes import ISSUE, SECRET, Reader
 
-pytestmark = pytest.mark.skipif(
-    not (postgres_available() and redis_server_available()),
-    reason="needs PostgreSQL binaries and redis-server",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not (postgres_available() and redis_server_available()),
+        reason="needs PostgreSQL binaries and redis-server",
+    ),
+]
 
 
 def get(url, timeout=15):
