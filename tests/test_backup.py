@@ -6,6 +6,7 @@ Each step runs manage.py in a subprocess, as the README tells an operator to.
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -104,17 +105,30 @@ def site_env(folder):
     return env
 
 
-def snapshot(env):
-    return json.loads(manage("shell", "-c", SNAPSHOT, env=env).strip().splitlines()[-1])
+def snapshot(env, first=""):
+    output = manage("shell", "-c", first + SNAPSHOT, env=env)
+    return json.loads(output.strip().splitlines()[-1])
 
 
-def test_dumpdata_backup_restores_everything_into_an_empty_database(tmp_path):
-    original = site_env(tmp_path / "original")
-    manage("migrate", "--noinput", env=original)
-    manage("createcachetable", env=original)
-    manage("load_demo", env=original)
-    manage("shell", "-c", EXTRA, env=original)
-    before = snapshot(original)
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory):
+    """A migrated database holding the demo issue, built once and copied by each test."""
+    folder = tmp_path_factory.mktemp("demo")
+    env = site_env(folder)
+    manage("migrate", "--noinput", env=env)
+    manage("load_demo", env=env)
+    return folder / "db.sqlite3"
+
+
+def copy_of(database, folder):
+    folder.mkdir()
+    shutil.copyfile(database, folder / "db.sqlite3")
+    return site_env(folder)
+
+
+def test_dumpdata_backup_restores_everything_into_an_empty_database(tmp_path, demo_database):
+    original = copy_of(demo_database, tmp_path / "original")
+    before = snapshot(original, first=EXTRA)
     assert before["counts"]["digests.Paper"] >= 20 and before["counts"]["digests.Comment"] > 2
     assert before["search finds the annotation"] and before["search finds the tag"]
 
@@ -123,17 +137,14 @@ def test_dumpdata_backup_restores_everything_into_an_empty_database(tmp_path):
 
     restored = site_env(tmp_path / "restored")
     manage("migrate", "--noinput", env=restored)
-    manage("createcachetable", env=restored)
     manage("loaddata", str(backup), env=restored)
     after = snapshot(restored)
     assert after == before  # search included: the index's triggers fired on load
 
 
-def test_every_migration_can_be_undone_and_redone(tmp_path):
+def test_every_migration_can_be_undone_and_redone(tmp_path, demo_database):
     """digests to zero and back on a database holding content; nothing is irreversible."""
-    env = site_env(tmp_path)
-    manage("migrate", "--noinput", env=env)
-    manage("load_demo", env=env)
+    env = copy_of(demo_database, tmp_path / "site")
     manage("migrate", "digests", "zero", "--noinput", env=env)
     plan = manage("showmigrations", "digests", env=env)
     assert "[X]" not in plan and "[ ]" in plan

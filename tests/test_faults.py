@@ -67,11 +67,21 @@ def postgres():
         server.remove()
 
 
-def site(tmp_path_factory, **extra):
+@pytest.fixture(scope="module")
+def static_root(tmp_path_factory):
+    """collectstatic once: every site below serves the same files."""
+    var = tmp_path_factory.mktemp("static")
+    env = project_env(SECRET_KEY=SECRET, DIGESTS_VAR_DIR=str(var), STATIC_ROOT=str(var))
+    manage("collectstatic", "--noinput", env=env)
+    return var
+
+
+def site(tmp_path_factory, static_root, **extra):
     var = tmp_path_factory.mktemp("site")
     env = project_env(
         SECRET_KEY=SECRET,
         DIGESTS_VAR_DIR=str(var),
+        STATIC_ROOT=str(static_root),
         CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
         COMMENTS_CLOSE_AFTER_DAYS="0",
         # One worker with one thread: every request reuses the same persistent
@@ -80,15 +90,21 @@ def site(tmp_path_factory, **extra):
         **extra,
     )
     manage("migrate", "--noinput", env=env)
-    manage("collectstatic", "--noinput", env=env)
     manage("load_demo", env=env)
     return env
 
 
+@pytest.fixture(scope="module")
+def sqlite_site(tmp_path_factory, static_root):
+    """The demo on SQLite, for the Redis faults (the cache is chosen per server)."""
+    var = tmp_path_factory.mktemp("sqlite")
+    return site(tmp_path_factory, static_root, DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}")
+
+
 def test_postgresql_outage_is_a_503_and_recovery_needs_no_restart(
-    postgres, redis, tmp_path_factory
+    postgres, redis, tmp_path_factory, static_root
 ):
-    env = site(tmp_path_factory, DATABASE_URL=postgres.url(), REDIS_URL=redis.url)
+    env = site(tmp_path_factory, static_root, DATABASE_URL=postgres.url(), REDIS_URL=redis.url)
     with gunicorn(env) as base:
         assert get(base + "/")[0] == 200
         assert get(base + "/")[1]["X-Page-Cache"] == "hit"
@@ -121,35 +137,29 @@ def test_postgresql_outage_is_a_503_and_recovery_needs_no_restart(
         assert get(base + "/healthz")[0] == 200
 
 
-def test_a_database_that_hangs_is_given_up_on_within_seconds(tmp_path_factory, redis):
+def test_a_database_that_hangs_is_given_up_on_within_seconds(tmp_path_factory, redis, static_root):
     with silent_listener() as port:
         var = tmp_path_factory.mktemp("hang")
         env = project_env(
             SECRET_KEY=SECRET,
             DIGESTS_VAR_DIR=str(var),
+            STATIC_ROOT=str(static_root),
             DATABASE_URL=f"postgres://digests@127.0.0.1:{port}/digests",
             REDIS_URL=redis.url,
             CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
             DATABASE_CONNECT_TIMEOUT="2",
         )
-        manage("collectstatic", "--noinput", env=env)
         with gunicorn(env) as base:
             status, headers, _, seconds = get(base + "/issues/")
             assert status == 503 and headers["Retry-After"] == "30"
             assert 1.5 < seconds < 5  # waited for connect_timeout, not for ever
 
 
-def test_redis_outage_keeps_pages_and_refuses_comments_clearly(tmp_path_factory):
+def test_redis_outage_keeps_pages_and_refuses_comments_clearly(sqlite_site):
     redis = ThrowawayRedis()
     redis.start()
     try:
-        var = tmp_path_factory.mktemp("redis")
-        env = site(
-            tmp_path_factory,
-            DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
-            REDIS_URL=redis.url,
-        )
-        with gunicorn(env) as base:
+        with gunicorn({**sqlite_site, "REDIS_URL": redis.url}) as base:
             assert get(base + ISSUE)[0] == 200
             redis.stop()
             for path in ["/", ISSUE, "/papers/", "/search/?q=attention"]:
@@ -168,11 +178,10 @@ def test_redis_outage_keeps_pages_and_refuses_comments_clearly(tmp_path_factory)
         redis.stop()
 
 
-def test_a_redis_that_hangs_costs_a_reader_seconds_not_a_hung_page(tmp_path_factory):
+def test_a_redis_that_hangs_costs_a_reader_seconds_not_a_hung_page(sqlite_site):
     with silent_listener() as port:
-        var = tmp_path_factory.mktemp("redis-hang")
-        env = site(tmp_path_factory, DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}")
-        with gunicorn({**env, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}) as base:
+        hung = {**sqlite_site, "REDIS_URL": f"redis://127.0.0.1:{port}/0"}
+        with gunicorn(hung) as base:
             status, _, page, seconds = get(base + ISSUE)
             assert status == 200 and "Lost in the Middle" in page
             assert seconds < 8  # each cache call gives up after REDIS_TIMEOUT (1 s)

@@ -53,8 +53,7 @@ def open_page(context, url):
     messages = []
     page.on("console", lambda message: messages.append(message.text))
     page.add_init_script(LISTEN)
-    response = page.goto(url)
-    page.wait_for_load_state("networkidle")
+    response = page.goto(url, wait_until="load")
     return page, response, messages
 
 
