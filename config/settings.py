@@ -92,11 +92,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "digests.middleware.PermissionsPolicyMiddleware",
+    # Directly after SecurityMiddleware, so static files skip everything else.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above the page cache, so cached pages get the same policy as fresh ones.
     "csp.middleware.CSPMiddleware",
     "digests.middleware.AdminContentSecurityPolicyMiddleware",
-    # Directly after SecurityMiddleware, so static files skip everything else.
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached pages for anonymous readers: a hit skips everything below.
     "digests.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
