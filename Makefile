@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint check setup clean bench bench-smoke bench-search browser-tools
+.PHONY: run dev test lint check setup clean bench bench-smoke bench-search bench-soak browser-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,13 @@ bench: $(VENV)/.installed
 bench-smoke: $(VENV)/.installed
 	$(BIN)/python bench/run.py --smoke
 	$(BIN)/python bench/search.py --smoke
+	$(BIN)/python bench/soak.py --smoke
 
 ## Search at 25,000 papers, in-process, SQLite and PostgreSQL; writes bench/SEARCH_RESULTS.md
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/search.py
+
+## Readers and commenters together for 10 minutes (wrk + bench/soak.lua); writes bench/SOAK_RESULTS.md
+bench-soak: $(VENV)/.installed
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(BIN)/python bench/soak.py

@@ -7,6 +7,9 @@ from digests.health import healthz
 from digests.sitemaps import SITEMAPS
 from digests.views import robots_txt
 
+# A database outage answers 503 with Retry-After; anything else the 500 page.
+handler500 = "digests.outage.server_error"
+
 admin.site.site_header = "digests: editor's desk"
 admin.site.site_title = "digests admin"
 admin.site.index_title = "Issues, papers and sections"

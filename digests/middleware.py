@@ -1,5 +1,8 @@
 """Response headers Django does not set by itself."""
 
+import base64
+import hashlib
+
 from django.conf import settings
 
 
@@ -13,4 +16,35 @@ class PermissionsPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", self.value)
+        return response
+
+
+def style_attribute_hash(value):
+    """The CSP source that allows exactly this style="…" attribute and no other."""
+    digest = hashlib.sha256(value.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+class AdminContentSecurityPolicyMiddleware:
+    """The admin's one exception to the strict policy, and nothing more.
+
+    Django's admin is free of inline scripts and styles; django-simple-history's
+    history page carries a single ``style="border-top: 0"``. Rather than allow
+    every style attribute, the admin's policy allows that exact one by its hash
+    (``'unsafe-hashes'`` is what lets a hash match an attribute). Scripts stay
+    as strict as on public pages. Must sit below django-csp's middleware, which
+    reads ``_csp_update`` when it writes the header.
+    """
+
+    allowed_style_attributes = ("border-top: 0",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        sources = [style_attribute_hash(value) for value in self.allowed_style_attributes]
+        self.update = {"style-src-attr": ["'unsafe-hashes'", *sources]}
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path_info.startswith("/admin/"):
+            response._csp_update = self.update
         return response

@@ -347,6 +347,10 @@ class TaggedPaper(TaggedItemBase):
     content_object = models.ForeignKey(
         "Paper", on_delete=models.CASCADE, related_name="tagged_items"
     )
+    # taggit's base class gives this model natural keys but leaves their fields to
+    # subclasses; without them `dumpdata --natural-primary` backups cannot be loaded.
+    # A tagging is known by its paper and its tag.
+    natural_key_fields = ["content_object_id", "tag_id"]
 
     class Meta:
         constraints = [

@@ -65,6 +65,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def no_signin_lockout(settings):
+    """django-axes needs the request to authenticate, which ``client.login`` does not
+    pass; tests/test_signin.py turns it back on and proves the lockout."""
+    settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
 def plain_static_storage(settings):
     """Pages render without a prior collectstatic; the manifest is tested on its own."""
     settings.STORAGES = {

@@ -96,3 +96,25 @@ def test_the_cache_is_shared_by_every_worker(env, backend, tmp_path):
     code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
     result = run_command(["shell", "-c", code], env, tmp_path)
     assert result.stdout.strip().splitlines()[-1] == backend
+
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "k9#Vq2!x" * 8,
+    "ALLOWED_HOSTS": "digest.example.org",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
+def test_production_passes_the_deployment_checklist(tmp_path):
+    result = run_command(["check", "--deploy", "--fail-level", "WARNING"], PRODUCTION, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_the_deployment_checklist_catches_a_weakened_setting(tmp_path):
+    """The check above is not silenced wholesale: turning HTTPS redirects off fails it."""
+    env = {**PRODUCTION, "SECURE_SSL_REDIRECT": "0"}
+    result = run_command(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr
