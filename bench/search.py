@@ -204,6 +204,7 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="200 papers, no results file")
     parser.add_argument("--repeat", type=int, default=None)
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--postgres",
@@ -216,7 +217,7 @@ def main():
         return
 
     issues = 8 if args.smoke else 1000
-    databases = [("SQLite (FTS5)", None)]
+    databases = [] if args.postgres_only else [("SQLite (FTS5)", None)]
     if not args.sqlite_only:
         databases.append(("PostgreSQL (tsvector + GIN)", args.postgres))
     sections, medians = [], {}
