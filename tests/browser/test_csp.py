@@ -7,7 +7,6 @@ browsers never run through script-src: the page still reads them.
 """
 
 import json
-from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -16,16 +15,9 @@ from django.db import connections
 from digests import preview_links
 
 from ..factories import CommentFactory, IssueFactory, PaperFactory
-from .test_arxiv_autofill import signed_in_cookie
+from .conftest import signed_in_session as signed_in_cookie
 
-CHROMIUM = Path("/usr/bin/chromium")
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium"),
-    pytest.mark.django_db(transaction=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LISTEN = """
 window.__violations = [];
@@ -36,16 +28,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 
 
 @pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "1")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-        connections.close_all()
+def browser(chromium):
+    """The folder's shared Chromium (conftest.py); a second sync Playwright can't run."""
+    yield chromium
+    connections.close_all()
 
 
 def open_page(context, url):
