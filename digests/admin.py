@@ -16,6 +16,7 @@ from .admin_arxiv import ArxivAutofillAdminMixin, ArxivAutofillFormMixin, ArxivL
 from .admin_checklist import ChecklistAdminMixin
 from .admin_history import HistoryAdmin
 from .admin_import import ImportExportMixin
+from .admin_mixins import BadInputIs400Mixin
 from .admin_paste import PasteFromArxivAdminMixin
 from .admin_preview import PreviewLinkAdminMixin
 from .admin_tags import TagAdmin, suggestions_url
@@ -65,17 +66,6 @@ class PaperFieldsMixin:
         if field is not None and db_field.name in LABELS:
             field.label = LABELS[db_field.name]
         return field
-
-
-class BadInputIs400Mixin:
-    """A refused form answers 400, not 200: the editor's input stays in the form."""
-
-    def changeform_view(self, request, *args, **kwargs):
-        response = super().changeform_view(request, *args, **kwargs)
-        context = getattr(response, "context_data", None) or {}
-        if request.method == "POST" and context.get("errors"):
-            response.status_code = 400
-        return response
 
 
 class StateFilter(admin.SimpleListFilter):

@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from . import tags as tag_rules
+from .admin_mixins import BadInputIs400Mixin
 
 SUGGESTIONS = 12
 
@@ -66,7 +67,7 @@ class MergeForm(forms.Form):
     )
 
 
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(BadInputIs400Mixin, admin.ModelAdmin):
     form = TagAdminForm
     list_display = ("name", "slug", "paper_count")
     search_fields = ("name", "slug")
@@ -79,13 +80,6 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="papers", ordering="papers")
     def paper_count(self, tag):
         return tag.papers
-
-    def changeform_view(self, request, *args, **kwargs):
-        response = super().changeform_view(request, *args, **kwargs)
-        context = getattr(response, "context_data", None) or {}
-        if request.method == "POST" and context.get("errors"):
-            response.status_code = 400
-        return response
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -2,6 +2,7 @@
 
 import django_filters
 from django import forms
+from django.utils.functional import cached_property
 from taggit.models import Tag
 
 from . import search
@@ -77,21 +78,30 @@ class PaperFilter(django_filters.FilterSet):
         # Only the choices a reader needs; Issue.published() is evaluated per request.
         self.filters["issue"].queryset = Issue.objects.published().newest_first()
         self.filters["tag"].queryset = public_tags()
-        self.search_query = None
+
+    @staticmethod
+    def arxiv_id_in(value):
+        try:
+            return normalize_arxiv_id(value.strip())
+        except InvalidArxivId:
+            return None
+
+    @cached_property
+    def search_query(self):
+        """The words to search for (a ``search.Query``), or None: no words, a
+        pasted arXiv id instead, or filters that could not be used."""
+        if not self.is_valid():
+            return None
+        value = (self.form.cleaned_data.get("q") or "").strip()
+        if not value or self.arxiv_id_in(value):
+            return None
+        return search.parse_query(value)
 
     def filter_text(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        try:
-            # A pasted arXiv id or link finds that paper.
-            return queryset.filter(arxiv_id=normalize_arxiv_id(value))
-        except InvalidArxivId:
-            pass
-        # The words are applied last, in ``qs``: the ranking wants the papers
-        # the other filters leave before the words narrow them.
-        self.search_query = search.parse_query(value)
-        return queryset
+        # A pasted arXiv id or link finds that paper. Words are applied last, in
+        # ``qs``: the ranking wants the papers the other filters leave.
+        arxiv_id = self.arxiv_id_in(value) if value.strip() else None
+        return queryset.filter(arxiv_id=arxiv_id) if arxiv_id else queryset
 
     @property
     def unsearched_qs(self):

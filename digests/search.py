@@ -25,6 +25,8 @@ from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from . import search_schema
+
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 BODY_RANK_LIMIT = 1000
@@ -213,15 +215,6 @@ class SqliteBackend:
             )
             return [row[0] for row in cursor.fetchall()]
 
-    def rebuild(self):
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM digests_paper_fts")
-            cursor.execute("DELETE FROM digests_issue_fts")
-            # Rewriting a column the triggers watch re-indexes every row.
-            cursor.execute("UPDATE digests_paper SET title = title")
-            cursor.execute("UPDATE digests_issue SET title = title")
-            cursor.execute("INSERT INTO digests_paper_fts(digests_paper_fts) VALUES ('optimize')")
-
 
 class PostgresBackend:
     @staticmethod
@@ -316,12 +309,6 @@ class PostgresBackend:
             .values_list("pk", flat=True)[:limit]
         )
 
-    def rebuild(self):
-        with connection.cursor() as cursor:
-            # NULL asks the row trigger for a fresh vector.
-            cursor.execute("UPDATE digests_paper SET search_vector = NULL")
-            cursor.execute("UPDATE digests_issue SET search_vector = NULL")
-
 
 def _best(annotation, abstract):
     """The annotation's snippet, unless only the abstract holds a match."""
@@ -359,15 +346,11 @@ class RankedPapers:
         self.backend = backend()
 
     @cached_property
-    def matches(self):
-        return self.backend.matching(self.queryset, self.query)
+    def total(self):
+        return self.backend.matching(self.queryset, self.query).count()
 
     def count(self):
-        return self._count
-
-    @cached_property
-    def _count(self):
-        return self.matches.count()
+        return self.total
 
     def __len__(self):
         return self.count()
@@ -376,11 +359,9 @@ class RankedPapers:
         if not isinstance(index, slice):
             raise TypeError("RankedPapers is paged with slices.")
         start, stop = index.start or 0, index.stop
-        if stop <= start or not self.count():
+        if stop <= start or not self.total:
             return []
-        ids = self.backend.ranked_ids(
-            self.queryset, self.query, start, stop - start, total=self.count()
-        )
+        ids = self.backend.ranked_ids(self.queryset, self.query, start, stop - start, self.total)
         papers = {paper.pk: paper for paper in self.queryset.filter(pk__in=ids).for_listing()}
         ordered = [papers[pk] for pk in ids if pk in papers]
         return annotate_matches(ordered, self.query, self.backend)
@@ -459,4 +440,4 @@ def similar_paper_ids(queryset, paper, limit):
 
 
 def rebuild_index():
-    backend().rebuild()
+    search_schema.rebuild(connection)

@@ -7,19 +7,23 @@ migration rebuilds that table (which is how it alters columns), so
 then refills the index from the tables.
 """
 
+import re
+
 # Triggers, not signals: bulk_create, queryset.update(), raw SQL and a tag renamed
 # in taggit's own admin all keep the index current, on either database.
 
-PAPER_TAG_NAMES = """(SELECT group_concat(t.name, ' ') FROM digests_taggedpaper tp
-    JOIN taggit_tag t ON t.id = tp.tag_id WHERE tp.content_object_id = {row}.id)"""
+# The names of a paper's tags, one string; {paper} is an expression for its id.
+TAG_NAMES = """(SELECT group_concat(t.name, ' ') FROM digests_taggedpaper tp
+    JOIN taggit_tag t ON t.id = tp.tag_id WHERE tp.content_object_id = {paper})"""
 
 SQLITE_PAPER_ROW = """INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract)
-    VALUES (new.id, new.title, new.authors, """ + PAPER_TAG_NAMES.format(row="new") + """,
+    VALUES (new.id, new.title, new.authors, """ + TAG_NAMES.format(paper="new.id") + """,
             new.annotation_text, new.abstract);"""
 
-SQLITE_TAGS_OF = """UPDATE digests_paper_fts SET tags = (SELECT group_concat(t.name, ' ')
-    FROM digests_taggedpaper tp JOIN taggit_tag t ON t.id = tp.tag_id
-    WHERE tp.content_object_id = {paper}) WHERE rowid = {paper};"""
+SQLITE_TAGS_OF = "UPDATE digests_paper_fts SET tags = " + TAG_NAMES + " WHERE rowid = {paper};"
+
+SQLITE_ISSUE_ROW = """INSERT INTO digests_issue_fts(rowid, title, intro)
+    VALUES (new.id, new.title, new.intro_text);"""
 
 SQLITE_CREATE = [
     # Porter stemming ("pruned" finds "pruning"), accents folded; one column per
@@ -47,19 +51,13 @@ SQLITE_CREATE = [
     "CREATE TRIGGER IF NOT EXISTS digests_taggedpaper_fts_update AFTER UPDATE ON digests_taggedpaper BEGIN "
     + SQLITE_TAGS_OF.format(paper="old.content_object_id")
     + SQLITE_TAGS_OF.format(paper="new.content_object_id") + " END",
-    """CREATE TRIGGER IF NOT EXISTS digests_tag_fts_rename AFTER UPDATE OF name ON taggit_tag BEGIN
-        UPDATE digests_paper_fts SET tags = (SELECT group_concat(t.name, ' ')
-            FROM digests_taggedpaper tp JOIN taggit_tag t ON t.id = tp.tag_id
-            WHERE tp.content_object_id = digests_paper_fts.rowid)
-        WHERE rowid IN (SELECT content_object_id FROM digests_taggedpaper WHERE tag_id = new.id);
-        END""",
-    """CREATE TRIGGER IF NOT EXISTS digests_issue_fts_insert AFTER INSERT ON digests_issue BEGIN
-        INSERT INTO digests_issue_fts(rowid, title, intro) VALUES (new.id, new.title, new.intro_text);
-        END""",
-    """CREATE TRIGGER IF NOT EXISTS digests_issue_fts_update AFTER UPDATE OF title, intro_text ON digests_issue
-        BEGIN DELETE FROM digests_issue_fts WHERE rowid = old.id;
-        INSERT INTO digests_issue_fts(rowid, title, intro) VALUES (new.id, new.title, new.intro_text);
-        END""",
+    "CREATE TRIGGER IF NOT EXISTS digests_tag_fts_rename AFTER UPDATE OF name ON taggit_tag BEGIN "
+    "UPDATE digests_paper_fts SET tags = " + TAG_NAMES.format(paper="digests_paper_fts.rowid")
+    + " WHERE rowid IN (SELECT content_object_id FROM digests_taggedpaper WHERE tag_id = new.id); END",
+    "CREATE TRIGGER IF NOT EXISTS digests_issue_fts_insert AFTER INSERT ON digests_issue BEGIN "
+    + SQLITE_ISSUE_ROW + " END",
+    "CREATE TRIGGER IF NOT EXISTS digests_issue_fts_update AFTER UPDATE OF title, intro_text ON digests_issue "
+    "BEGIN DELETE FROM digests_issue_fts WHERE rowid = old.id; " + SQLITE_ISSUE_ROW + " END",
     """CREATE TRIGGER IF NOT EXISTS digests_issue_fts_delete AFTER DELETE ON digests_issue BEGIN
         DELETE FROM digests_issue_fts WHERE rowid = old.id; END""",
 ]
@@ -68,19 +66,16 @@ SQLITE_FILL = [
     "DELETE FROM digests_paper_fts",
     "DELETE FROM digests_issue_fts",
     "INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract) "
-    "SELECT p.id, p.title, p.authors, " + PAPER_TAG_NAMES.format(row="p")
+    "SELECT p.id, p.title, p.authors, " + TAG_NAMES.format(paper="p.id")
     + ", p.annotation_text, p.abstract FROM digests_paper p",
     "INSERT INTO digests_issue_fts(rowid, title, intro) "
     "SELECT id, title, intro_text FROM digests_issue",
 ]
 
+SQLITE_TRIGGERS = [sql for sql in SQLITE_CREATE if "CREATE TRIGGER" in sql]
 SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS " + name for name in (
-        "digests_paper_fts_insert", "digests_paper_fts_update", "digests_paper_fts_delete",
-        "digests_taggedpaper_fts_insert", "digests_taggedpaper_fts_delete",
-        "digests_taggedpaper_fts_update", "digests_tag_fts_rename", "digests_issue_fts_insert",
-        "digests_issue_fts_update", "digests_issue_fts_delete",
-    )
+    "DROP TRIGGER IF EXISTS " + re.search(r"IF NOT EXISTS (\w+)", sql).group(1)
+    for sql in SQLITE_TRIGGERS
 ] + ["DROP TABLE IF EXISTS digests_paper_fts", "DROP TABLE IF EXISTS digests_issue_fts"]
 
 GAP = "'''|'':1'::tsvector"
@@ -179,9 +174,6 @@ POSTGRES_DROP = [
     "DROP INDEX IF EXISTS digests_issue_search_gin",
 ]
 
-SQLITE_TRIGGERS = [sql for sql in SQLITE_CREATE if "CREATE TRIGGER" in sql]
-
-
 def _execute(connection, statements):
     with connection.cursor() as cursor:
         for sql in statements:
@@ -199,6 +191,20 @@ def create(connection):
 
 def drop(connection):
     _execute(connection, SQLITE_DROP if connection.vendor == "sqlite" else POSTGRES_DROP)
+
+
+def rebuild(connection):
+    """Index every paper and issue again, from the tables as stored."""
+    if connection.vendor == "sqlite":
+        _execute(connection, SQLITE_FILL)
+    else:  # NULL asks the row triggers for fresh vectors
+        _execute(
+            connection,
+            [
+                "UPDATE digests_paper SET search_vector = NULL",
+                "UPDATE digests_issue SET search_vector = NULL",
+            ],
+        )
 
 
 def missing_triggers(connection):

@@ -298,15 +298,14 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
 
     @property
     def search_query(self):
-        return None if self.invalid else self.filterset.search_query
+        return self.filterset.search_query
 
     def get_queryset(self):
         if self.invalid:
             return Paper.objects.none()
-        papers = self.filterset.qs  # parses the words, so ordering below knows them
         if self.filterset.ordering == "relevance" and self.search_query:
             return search.RankedPapers(self.filterset.unsearched_qs, self.search_query)
-        return papers.for_listing()
+        return self.filterset.qs.for_listing()
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)
