@@ -94,11 +94,11 @@ MIDDLEWARE = [
     "digests.middleware.PermissionsPolicyMiddleware",
     # Directly after SecurityMiddleware, so static files skip everything else.
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Above the page cache, so cached pages get the same policy as fresh ones.
+    # Cached pages for anonymous readers: a hit skips everything below. Pages are
+    # stored with the policy header the CSP middleware gave them when rendered.
+    "digests.pagecache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "digests.middleware.AdminContentSecurityPolicyMiddleware",
-    # Cached pages for anonymous readers: a hit skips everything below.
-    "digests.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every response and 304 for a matching If-None-Match / If-Modified-Since.
@@ -322,6 +322,9 @@ DIGESTS_PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
 # static files, so a deploy never serves pages rendered by the previous code.
 DIGESTS_RELEASE = os.environ.get("RELEASE", "")
 DIGESTS_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
+# Each process keeps copies of the pages it serves most (checked against the shared
+# content version on every request), up to this many megabytes of page bodies.
+DIGESTS_PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MB", "16")) * 2**20
 DIGESTS_COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
 # Comments close this many days after an issue is published (0 = never).
 DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))

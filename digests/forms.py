@@ -18,6 +18,24 @@ def form_timestamp(when=None):
     return signing.dumps(round(when if when is not None else time.time(), 3), salt=TIMESTAMP_SALT)
 
 
+_this_second = (None, "")
+
+
+def current_form_timestamp():
+    """``form_timestamp()`` to the whole second, signed once per second per process.
+
+    Every page served from the page cache carries one; readers in the same
+    second share it. Rounding down can only make a reader look slower, never
+    faster, than they were."""
+    global _this_second
+    second = int(time.time())
+    cached_second, token = _this_second
+    if cached_second != second:
+        token = form_timestamp(second)
+        _this_second = (second, token)
+    return token
+
+
 class PlainTextField(forms.CharField):
     """Text with control characters removed before any length check."""
 

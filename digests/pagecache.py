@@ -15,7 +15,10 @@ one cached copy serves everyone.
 
 import hashlib
 import logging
+import re
+import threading
 import time
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,12 +26,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import parse_http_date_safe
 
-from .forms import SHOWN_AT_MARKER, form_timestamp
+from .csrf_tokens import fast_get_token
+from .forms import SHOWN_AT_MARKER, current_form_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ CSRF_MARKER = b"__digests_csrf_token__"
 SHOWN_AT_MARKER_BYTES = SHOWN_AT_MARKER.encode()
 MARKER_PREFIX = b"__digests_"
 NO_SCHEDULED_ISSUE = float("inf")
+# Part of every page key: a release that stores entries differently never reads old ones.
+ENTRY_FORMAT = 2
 
 
 # --- The release --------------------------------------------------------------------
@@ -49,10 +55,11 @@ def release():
 
     Part of every page key, so a deploy that changes how pages look is seen at
     once, without waiting for an edit to move the content version on. Taken
-    from the files' contents, so every process running the same code agrees."""
+    from the files' contents, so every process running the same code agrees.
+    The content security policy counts too: stored pages carry its header."""
     if settings.DIGESTS_RELEASE:
         return settings.DIGESTS_RELEASE
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(repr(settings.CONTENT_SECURITY_POLICY).encode())
     folders = [Path(folder) for folder in settings.TEMPLATES[0]["DIRS"]]
     folders += [Path(folder) for folder in settings.STATICFILES_DIRS]
     folders.append(Path(__file__).resolve().parent / "templates")
@@ -118,13 +125,74 @@ def next_go_live():
 # --- Markers for the per-reader parts of a page ---------------------------------------
 
 
-def fill_markers(request, content):
-    """Put this reader's CSRF token and a fresh form time where the markers are (bytes)."""
-    if CSRF_MARKER in content:
-        content = content.replace(CSRF_MARKER, get_token(request).encode())
-    if SHOWN_AT_MARKER_BYTES in content:
-        content = content.replace(SHOWN_AT_MARKER_BYTES, form_timestamp().encode())
-    return content
+_MARKERS = re.compile(b"(" + re.escape(CSRF_MARKER) + b"|" + re.escape(SHOWN_AT_MARKER_BYTES) + b")")
+
+
+def split_at_markers(content):
+    """The page cut at its markers: text, marker, text, …, text (markers at odd places)."""
+    return _MARKERS.split(content) if MARKER_PREFIX in content else [content]
+
+
+def fill_markers(request, parts):
+    """The page from ``split_at_markers`` with this reader's CSRF token and a fresh
+    form time where the markers were, in one copy of the bytes."""
+    if len(parts) == 1:
+        return parts[0]
+    values = {}
+    filled = list(parts)
+    for index in range(1, len(parts), 2):
+        marker = parts[index]
+        if marker not in values:
+            if marker == CSRF_MARKER:
+                values[marker] = fast_get_token(request).encode()
+            else:
+                values[marker] = current_form_timestamp().encode()
+        filled[index] = values[marker]
+    return b"".join(filled)
+
+
+# --- This process's copies ----------------------------------------------------------------
+
+
+class LocalPages:
+    """This process's copies of pages from the shared cache, least recently used out first.
+
+    Saves fetching and unpickling a page's body on every hit: only the content
+    version still comes from the shared cache, and a copy is used only while
+    its version is the current one, so it is exactly as fresh as the shared
+    entry. Bounded by the bytes of the bodies it holds."""
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.entries = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            stored = self.entries.get(key)
+            if stored is not None:
+                self.entries.move_to_end(key)
+            return stored
+
+    def put(self, key, stored):
+        size = stored["size"]
+        if size > self.max_bytes:
+            return
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.size -= old["size"]
+            self.entries[key] = stored
+            self.size += size
+            while self.size > self.max_bytes:
+                _, dropped = self.entries.popitem(last=False)
+                self.size -= dropped["size"]
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
 
 
 # --- The middleware ---------------------------------------------------------------------
@@ -133,11 +201,14 @@ def fill_markers(request, content):
 class PageCacheMiddleware:
     """Serve anonymous GETs from the shared cache; fill in per-reader markers always.
 
-    Placed right after WhiteNoise, so a hit skips sessions, auth and the rest:
-    it costs two cache round trips and a string replacement. It runs the CSRF
-    middleware's own hooks itself, so a reader who gets a token from a cached
-    page also gets the cookie that goes with it. Readers with a session cookie
-    (editors) or a pending message bypass the cache.
+    Placed right after WhiteNoise, so a hit skips sessions, auth, the CSP
+    middleware (the stored headers carry the policy) and the rest: it costs one
+    round trip to the shared cache for the content version, a copy of the
+    page kept in this process (fetched from the shared cache when this
+    process has none for the current version) and a string replacement. It
+    runs the CSRF middleware's own hooks itself, so a reader who gets a token
+    from a cached page also gets the cookie that goes with it. Readers with a
+    session cookie (editors) or a pending message bypass the cache.
     """
 
     skipped_headers = {"set-cookie", "content-length", "date", "etag", "x-page-cache"}
@@ -145,26 +216,40 @@ class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
         self.csrf = CsrfViewMiddleware(get_response)
+        self.local = LocalPages(settings.DIGESTS_PAGE_CACHE_LOCAL_BYTES)
 
     def __call__(self, request):
         key = version = None
         if self._cacheable_request(request):
             key = self._key(request)
             try:
-                # One round trip: the content version and this page's entry.
-                version, values = current_version(also=[key])
+                version, stored = self._lookup(key)
             except Exception as error:  # cache down: serve from the database
                 log.warning("page cache unavailable: %s", error)
                 key = None
             else:
-                stored = values.get(key)
-                if stored is not None and stored["version"] == version:
+                if stored is not None:
                     return self._respond(request, stored, hit=True)
         response = self.get_response(request)
         if key and self._cacheable_response(request, response):
             stored = self._store(key, version, response)
             return self._respond(request, stored, hit=False)
         return self._fill(request, response)
+
+    def _lookup(self, key):
+        """The current version, and this page stored under it (or None).
+
+        One round trip: with a copy in this process, only the version is
+        fetched; without one, the version and the shared entry together."""
+        local = self.local.get(key)
+        version, values = current_version(also=() if local else (key,))
+        if local is not None and local["version"] == version:
+            return version, local
+        stored = cache.get(key) if local is not None else values.get(key)
+        if stored is None or stored["version"] != version:
+            return version, None
+        self.local.put(key, stored)
+        return version, stored
 
     # --- decisions ---
     def _cacheable_request(self, request):
@@ -192,7 +277,7 @@ class PageCacheMiddleware:
     def _key(self, request):
         """One entry per address and release; used only while its version is current."""
         url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        return f"page:{release()}:{hashlib.sha256(url.encode()).hexdigest()}"
+        return f"page:{ENTRY_FORMAT}:{release()}:{hashlib.sha256(url.encode()).hexdigest()}"
 
     # --- storing and serving ---
     def _store(self, key, version, response):
@@ -209,18 +294,20 @@ class PageCacheMiddleware:
             "headers": headers,
             "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
             "last_modified": response.get("Last-Modified"),
-            "body": body,
+            # Cut at the per-reader markers once here, not on every hit.
+            "parts": split_at_markers(body),
+            "size": len(body),
         }
         try:
             cache.set(key, stored, timeout=settings.DIGESTS_PAGE_CACHE_SECONDS)
         except Exception as error:
             log.warning("page cache unavailable: %s", error)
+        else:
+            self.local.put(key, stored)
         return stored
 
     def _respond(self, request, stored, *, hit):
-        response = HttpResponse(stored["body"], status=stored["status"])
-        for header, value in stored["headers"].items():
-            response[header] = value
+        response = HttpResponse(status=stored["status"], headers=stored["headers"])
         response["ETag"] = stored["etag"]  # of the page without reader-specific parts
         response["X-Page-Cache"] = "hit" if hit else "miss"
         conditional = get_conditional_response(
@@ -231,21 +318,30 @@ class PageCacheMiddleware:
         )
         if conditional.status_code == 304:
             return conditional
-        response = self._fill(request, response)
+        parts = stored["parts"]
+        if len(parts) > 1:
+            self._fill_parts(request, response, parts)
+        else:
+            response.content = parts[0]
         if request.method == "HEAD":
             response["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
 
     def _fill(self, request, response):
+        """Fill the markers of a response that was not stored (an editor's, one with a message)."""
         content_type = response.get("Content-Type", "")
         if response.streaming or not content_type.startswith("text/html"):
             return response
-        if MARKER_PREFIX in response.content:
-            if "CSRF_COOKIE" not in request.META:
-                self.csrf.process_request(request)  # read the reader's CSRF cookie
-            response.content = fill_markers(request, response.content)
-            response["Content-Length"] = str(len(response.content))
-            patch_vary_headers(response, ["Cookie"])
-            self.csrf.process_response(request, response)  # set the cookie if it is new
+        parts = split_at_markers(response.content)
+        if len(parts) > 1:
+            self._fill_parts(request, response, parts)
         return response
+
+    def _fill_parts(self, request, response, parts):
+        if "CSRF_COOKIE" not in request.META:
+            self.csrf.process_request(request)  # read the reader's CSRF cookie
+        response.content = fill_markers(request, parts)
+        response["Content-Length"] = str(len(response.content))
+        patch_vary_headers(response, ["Cookie"])
+        self.csrf.process_response(request, response)  # set the cookie if it is new

@@ -220,7 +220,8 @@ def test_the_page_cache_never_answers_a_preview_address(client, draft):
             "headers": {"Content-Type": "text/html; charset=utf-8"},
             "etag": '"x"',
             "last_modified": None,
-            "body": b"Secret Summer Draft, stale copy",
+            "parts": [b"Secret Summer Draft, stale copy"],
+            "size": 31,
         },
     )
     Issue.objects.filter(pk=draft.pk).update(preview_key="withdrawn")
