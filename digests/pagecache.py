@@ -125,7 +125,7 @@ def next_go_live():
 # --- Markers for the per-reader parts of a page ---------------------------------------
 
 
-_MARKERS = re.compile(b"(" + re.escape(CSRF_MARKER) + b"|" + re.escape(SHOWN_AT_MARKER_BYTES) + b")")
+_MARKERS = re.compile(b"(%s|%s)" % (re.escape(CSRF_MARKER), re.escape(SHOWN_AT_MARKER_BYTES)))
 
 
 def split_at_markers(content):
