@@ -324,6 +324,10 @@ DIGESTS_RELEASE = os.environ.get("RELEASE", "")
 DIGESTS_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
 # Each process keeps copies of the pages it serves most (checked against the shared
 # content version on every request), up to this many megabytes of page bodies.
+# Paper cards and comments are cached under a digest of what they show (see
+# digests/fragments.py): never stale, so they outlive edits elsewhere on the site.
+DIGESTS_FRAGMENT_CACHE = env_bool("FRAGMENT_CACHE", default=True)
+DIGESTS_FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", str(7 * 24 * 3600)))
 DIGESTS_PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MB", "16")) * 2**20
 DIGESTS_COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
 # Comments close this many days after an issue is published (0 = never).

@@ -10,7 +10,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from . import comments
+from . import comments, fragments
 from .forms import CommentForm
 from .models import Comment
 
@@ -109,6 +109,7 @@ class CommentsMixin:
         context.update(
             comment_page=page,
             comment_threads=thread_list,
+            comment_fragments=fragments.comments(thread_list),
             comment_form=form,
             comment_reply_to=reply_to,
             comments_closed=issue.comments_closed_reason() if not editor else "",

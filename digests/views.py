@@ -15,7 +15,7 @@ from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from . import citations, search
+from . import citations, fragments, search
 from .comment_views import CommentsMixin
 from .facets import paper_facets
 from .filters import PaperFilter, filter_data
@@ -133,6 +133,10 @@ class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
 
     def discussion_counts(self):
         return self.object.discussion_count, self.object.discussion_threads
+
+    def get_context_data(self, **kwargs):
+        papers = self.object.papers.all()  # prefetched by with_contents()
+        return super().get_context_data(paper_cards=fragments.paper_cards(papers), **kwargs)
 
 
 class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):

@@ -35,6 +35,12 @@ def page_query(context, number):
     return "?" + query.urlencode()
 
 
+@register.simple_tag(takes_context=True)
+def fragment(context, fragments, item, **extra):
+    """One item's cached HTML from a ``digests.fragments.Fragments`` in the context."""
+    return fragments.html(context, item, **extra)
+
+
 @register.filter
 def comment_html(text):
     return render_comment(text)

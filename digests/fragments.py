@@ -1,0 +1,136 @@
+"""Rendered paper cards and comments, cached under a digest of what they show.
+
+Most of an issue page is its paper cards and the comments below them, and
+rendering them is most of the page's cost. Each card and each comment is
+cached under a key made from every value its template shows (plus the
+release, for template changes), so a changed value is a different key: the
+cache can never hand out an outdated fragment, and nothing has to be
+invalidated. When the page cache misses (after any edit anywhere, it misses
+for every page), a page re-renders only what changed and fetches the rest
+in one round trip.
+
+The values come from rows the page has loaded anyway; working out a key
+costs no query.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
+
+from . import pagecache
+from .templatetags.digests import relative_time
+
+log = logging.getLogger(__name__)
+
+
+class Fragments:
+    """The rendered HTML of one template for each of a page's items, cached by content.
+
+    ``entries`` are (item, extra variables) pairs: everything the page will
+    show. ``shown(item, context, **extra)`` returns the values the template
+    shows for an entry (anything with a stable ``repr``). On first use every
+    entry's key is looked up in one round trip; the misses are rendered in
+    the page's own context and stored together.
+    """
+
+    def __init__(self, name, template_name, variable, shown, entries):
+        self.name, self.template_name = name, template_name
+        self.variable, self.shown = variable, shown
+        self.entries = entries
+        self.rendered = None
+
+    def html(self, context, item, **extra):
+        if self.rendered is None:
+            self.rendered = self._render_all(context)
+        key = self._key(context, item, extra)
+        if key not in self.rendered:  # not announced in the entries: render it alone
+            with context.push(**{self.variable: item}, **extra):
+                self.rendered[key] = mark_safe(self._template().render(context))
+        return self.rendered[key]
+
+    def _key(self, context, item, extra):
+        values = repr((self.shown(item, context, **extra), pagecache.release()))
+        return f"fragment:{self.name}:{hashlib.sha256(values.encode()).hexdigest()}"
+
+    def _template(self):
+        return get_template(self.template_name).template
+
+    def _render_all(self, context):
+        keys = {self._key(context, item, extra): (item, extra) for item, extra in self.entries}
+        rendered = {}
+        if keys and settings.DIGESTS_FRAGMENT_CACHE:
+            try:
+                rendered = cache.get_many(list(keys))
+            except Exception as error:  # the cache is down: render everything
+                log.warning("fragment cache unavailable: %s", error)
+        missing = {}
+        for key, (item, extra) in keys.items():
+            if key not in rendered:
+                with context.push(**{self.variable: item}, **extra):
+                    missing[key] = rendered[key] = self._template().render(context)
+        if missing and settings.DIGESTS_FRAGMENT_CACHE:
+            try:
+                cache.set_many(missing, timeout=settings.DIGESTS_FRAGMENT_CACHE_SECONDS)
+            except Exception as error:
+                log.warning("fragment cache unavailable: %s", error)
+        return {key: mark_safe(html) for key, html in rendered.items()}
+
+
+def paper_card_shown(paper, context):
+    """Everything templates/digests/_paper.html shows of a paper."""
+    return (
+        paper.pk,
+        paper.slug,
+        paper.title,
+        paper.arxiv_id,
+        paper.arxiv_date,
+        paper.authors,
+        paper.annotation_html,
+        getattr(paper, "comment_count", None),
+        [(tag.pk, tag.name, tag.slug) for tag in paper.tag_list],
+        bool(context.get("preview_link")),
+    )
+
+
+def comment_shown(comment, context, thread=None):
+    """Everything templates/digests/_comment.html shows of a comment, here and now."""
+    page = context.get("comment_page")
+    replying_to = comment.in_reply_to if thread and comment.in_reply_to_id else None
+    return (
+        comment.pk,
+        comment.author_name,
+        comment.is_editor,
+        comment.body,
+        comment.created_at,
+        relative_time(comment.created_at),
+        thread.pk if thread else None,
+        (replying_to.pk, replying_to.author_name) if replying_to else None,
+        bool(context.get("comments_closed")),
+        page.number if page is not None else None,
+    )
+
+
+def paper_cards(papers):
+    """The cards of an issue page's papers."""
+    return Fragments(
+        "paper", "digests/_paper.html", "paper", paper_card_shown, [(p, {}) for p in papers]
+    )
+
+
+def comment_entries(threads):
+    """A page of threads with their replies, as the comment section shows them."""
+    for thread in threads:
+        yield thread, {"thread": None}
+        for reply in thread.thread_replies:
+            yield reply, {"thread": thread}
+
+
+def comments(threads):
+    """The comments of one page of a discussion."""
+    return Fragments(
+        "comment", "digests/_comment.html", "comment", comment_shown, list(comment_entries(threads))
+    )
