@@ -19,10 +19,11 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from . import pagecache
-from .templatetags.digests import relative_time
+from .templatetags.digests import RELATIVE_TIME_SPAN, relative_time
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,13 @@ class Fragments:
         self.name, self.template_name = name, template_name
         self.variable, self.shown = variable, shown
         self.entries = entries
+        self.keys = {}  # (id(item), extra) -> key, worked out once per entry
         self.rendered = None
 
     def html(self, context, item, **extra):
         if self.rendered is None:
             self.rendered = self._render_all(context)
-        key = self._key(context, item, extra)
+        key = self.keys.get(_entry_id(item, extra)) or self._key(context, item, extra)
         if key not in self.rendered:  # not announced in the entries: render it alone
             with context.push(**{self.variable: item}, **extra):
                 self.rendered[key] = mark_safe(self._template().render(context))
@@ -60,7 +62,11 @@ class Fragments:
         return get_template(self.template_name).template
 
     def _render_all(self, context):
-        keys = {self._key(context, item, extra): (item, extra) for item, extra in self.entries}
+        keys = {}
+        for item, extra in self.entries:
+            key = self._key(context, item, extra)
+            keys[key] = (item, extra)
+            self.keys[_entry_id(item, extra)] = key
         rendered = {}
         if keys and settings.DIGESTS_FRAGMENT_CACHE:
             try:
@@ -78,6 +84,10 @@ class Fragments:
             except Exception as error:
                 log.warning("fragment cache unavailable: %s", error)
         return {key: mark_safe(html) for key, html in rendered.items()}
+
+
+def _entry_id(item, extra):
+    return id(item), tuple(extra.items())
 
 
 def paper_card_shown(paper, context):
@@ -106,12 +116,18 @@ def comment_shown(comment, context, thread=None):
         comment.is_editor,
         comment.body,
         comment.created_at,
-        relative_time(comment.created_at),
+        # "3 hours ago" moves on with the clock; older comments show their date,
+        # which ``created_at`` already decides (and formatting it costs more).
+        relative_time(comment.created_at) if _is_recent(comment.created_at) else None,
         thread.pk if thread else None,
         (replying_to.pk, replying_to.author_name) if replying_to else None,
         bool(context.get("comments_closed")),
         page.number if page is not None else None,
     )
+
+
+def _is_recent(moment):
+    return timezone.now() - moment < RELATIVE_TIME_SPAN
 
 
 def paper_cards(papers):

@@ -165,7 +165,10 @@ class IssueQuerySet(models.QuerySet):
         ).prefetch_related(
             Prefetch(
                 "papers",
-                queryset=Paper.objects.in_issue_order().for_listing().with_comment_count(),
+                # Prefetching sets each paper's issue to this one: no join for it.
+                queryset=Paper.objects.in_issue_order()
+                .for_listing(with_issue=False)
+                .with_comment_count(),
             )
         )
 
@@ -317,21 +320,22 @@ class PaperQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self if may_preview(user) else self.published()
 
-    def for_listing(self):
+    def for_listing(self, with_issue=True):
         """What a paper card shows: its issue, section and tags (as ``tag_list``).
 
         The tags come through the taggings, straight into a list on each paper:
         prefetching ``tags`` itself makes taggit build a queryset per paper,
         which cost more than the rest of an issue page's queries together."""
-        return (
-            self.select_related("issue", "section")
-            .defer("issue__search_vector")
-            .prefetch_related(
-                Prefetch(
-                    "tagged_items",
-                    queryset=TaggedPaper.objects.select_related("tag").order_by("pk"),
-                    to_attr="prefetched_taggings",
-                )
+        related = (
+            self.select_related("issue", "section").defer("issue__search_vector")
+            if with_issue
+            else self.select_related("section")
+        )
+        return related.prefetch_related(
+            Prefetch(
+                "tagged_items",
+                queryset=TaggedPaper.objects.select_related("tag").order_by("pk"),
+                to_attr="prefetched_taggings",
             )
         )
 

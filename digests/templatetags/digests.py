@@ -46,6 +46,9 @@ def comment_html(text):
     return render_comment(text)
 
 
+RELATIVE_TIME_SPAN = timedelta(days=30)  # older moments are shown as dates
+
+
 @register.filter
 def relative_time(moment, now=None):
     """“just now”, “5 minutes ago”, “3 days ago”, then the date itself."""
@@ -53,7 +56,7 @@ def relative_time(moment, now=None):
     delta = now - moment
     if delta < timedelta(minutes=1):
         return "just now"
-    if delta < timedelta(days=30):
+    if delta < RELATIVE_TIME_SPAN:
         return f"{timesince(moment, now, depth=1)} ago"
     return date_format(timezone.localtime(moment), "j M Y")
 
