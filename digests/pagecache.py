@@ -42,6 +42,8 @@ CSRF_MARKER = b"__digests_csrf_token__"
 SHOWN_AT_MARKER_BYTES = SHOWN_AT_MARKER.encode()
 MARKER_PREFIX = b"__digests_"
 NO_SCHEDULED_ISSUE = float("inf")
+# What a 304 repeats of the full response (as django.utils.cache does).
+REPEATED_BY_304 = {"cache-control", "content-location", "date", "expires", "last-modified", "vary"}
 # Part of every page key: a release that stores entries differently never reads old ones.
 ENTRY_FORMAT = 2
 
@@ -307,17 +309,20 @@ class PageCacheMiddleware:
         return stored
 
     def _respond(self, request, stored, *, hit):
+        if self._revalidating(request):
+            # Built from the few headers a 304 repeats, not from the whole page's.
+            kept = {k: v for k, v in stored["headers"].items() if k.lower() in REPEATED_BY_304}
+            conditional = get_conditional_response(
+                request,
+                etag=stored["etag"],
+                last_modified=parse_http_date_safe(stored["last_modified"] or ""),
+                response=HttpResponse(headers={**kept, "ETag": stored["etag"]}),
+            )
+            if conditional.status_code == 304:
+                return conditional
         response = HttpResponse(status=stored["status"], headers=stored["headers"])
         response["ETag"] = stored["etag"]  # of the page without reader-specific parts
         response["X-Page-Cache"] = "hit" if hit else "miss"
-        conditional = get_conditional_response(
-            request,
-            etag=stored["etag"],
-            last_modified=parse_http_date_safe(stored["last_modified"] or ""),
-            response=response,
-        )
-        if conditional.status_code == 304:
-            return conditional
         parts = stored["parts"]
         if len(parts) > 1:
             self._fill_parts(request, response, parts)
@@ -327,6 +332,11 @@ class PageCacheMiddleware:
             response["Content-Length"] = str(len(response.content))
             response.content = b""
         return response
+
+    @staticmethod
+    def _revalidating(request):
+        meta = request.META
+        return "HTTP_IF_NONE_MATCH" in meta or "HTTP_IF_MODIFIED_SINCE" in meta
 
     def _fill(self, request, response):
         """Fill the markers of a response that was not stored (an editor's, one with a message)."""

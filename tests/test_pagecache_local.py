@@ -135,3 +135,17 @@ def test_the_release_follows_the_content_security_policy(settings):
         assert pagecache.release() != first
     finally:
         pagecache.release.cache_clear()
+
+
+def test_a_revalidated_cached_page_is_an_empty_304_with_its_validators(client, paper):
+    url = paper.issue.get_absolute_url()
+    client.get(url)
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    not_modified = client.get(url, HTTP_IF_NONE_MATCH=page["ETag"])
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified["ETag"] == page["ETag"]
+    assert not_modified["Cache-Control"] == page["Cache-Control"]
+    assert "Set-Cookie" not in not_modified  # nothing to fill in, no token handed out
+    changed = client.get(url, HTTP_IF_NONE_MATCH='"another-version"')
+    assert changed.status_code == 200 and "Kept Paper Title" in changed.content.decode()
