@@ -47,7 +47,7 @@ def sh(*args, env, quiet=True, timeout=1800):
     return result.stdout
 
 
-def site_env(var, database, page_cache=True):
+def site_env(var, database):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     env.update(
         DJANGO_ENV="production",
@@ -59,7 +59,7 @@ def site_env(var, database, page_cache=True):
         SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         CACHE_KEY_PREFIX=f"bench-{uuid.uuid4().hex[:8]}",
-        PAGE_CACHE="1" if page_cache else "0",
+        PAGE_CACHE="1",
         FRAGMENT_CACHE="1",
         GUNICORN_ACCESSLOG="",  # logging every request would measure the disk
         GUNICORN_MAX_REQUESTS="0",  # keep workers alive so memory growth shows
