@@ -29,3 +29,13 @@ accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None  # "" turns it off
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker):
+    """Move everything loaded at start (Django, the app, its settings) out of the
+    garbage collector's sight: those objects live as long as the worker, and
+    scanning them again and again only adds pauses to readers' requests."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
