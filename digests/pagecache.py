@@ -24,7 +24,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
@@ -33,6 +35,7 @@ from django.utils.http import parse_http_date_safe
 
 from .csrf_tokens import fast_get_token
 from .forms import SHOWN_AT_MARKER, current_form_timestamp
+from .version_watch import VersionWatch
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +49,15 @@ NO_SCHEDULED_ISSUE = float("inf")
 REPEATED_BY_304 = {"cache-control", "content-location", "date", "expires", "last-modified", "vary"}
 # Part of every page key: a release that stores entries differently never reads old ones.
 ENTRY_FORMAT = 2
+
+
+watch = VersionWatch(VERSION_KEY)
+
+
+@receiver(setting_changed)
+def _cache_changed(*, setting, **kwargs):
+    if setting == "CACHES":  # another cache: its channel, or none
+        watch.reset()
 
 
 # --- The release --------------------------------------------------------------------
@@ -90,6 +102,7 @@ def _bump_now():
     try:
         cache.set(VERSION_KEY, f"{time.time_ns():x}", timeout=None)
         cache.delete(GO_LIVE_KEY)
+        watch.publish()
     except Exception as error:  # a cache outage must not break a save
         log.warning("could not move the page cache version on: %s", error)
 
@@ -98,16 +111,23 @@ def current_version(now=None, also=()):
     """The version pages must carry; moves on by itself when a scheduled issue goes live.
 
     ``also`` names more keys to fetch in the same round trip; their values
-    come back as the second item."""
+    come back as the second item. Without them, and with Redis, the answer
+    usually comes from this process's watched copy (``version_watch.py``)."""
     now = now or time.time()
+    known, generation = watch.known()
+    if known is not None and not also and now < known[1]:
+        return known[0], {}
     values = cache.get_many([VERSION_KEY, GO_LIVE_KEY, *also])
     version, go_live = values.get(VERSION_KEY), values.get(GO_LIVE_KEY)
     if version is None or (go_live is not None and now >= go_live):
         version = f"{time.time_ns():x}"
         cache.set(VERSION_KEY, version, timeout=None)
         go_live = None
+        watch.publish()
     if go_live is None:
-        cache.set(GO_LIVE_KEY, next_go_live(), timeout=None)
+        go_live = next_go_live()
+        cache.set(GO_LIVE_KEY, go_live, timeout=None)
+    watch.remember((version, go_live), generation)
     return version, values
 
 
