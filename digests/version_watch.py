@@ -9,10 +9,11 @@ version for as long as nothing arrives on that channel (and at most
 
 Why no request ever sees an old version: before each use, the channel's
 socket is read without waiting and any message (whatever it says) drops the
-copy, so the next lookup asks Redis. Redis writes a published message to the
-subscribers' sockets before it answers the publisher, so by the time the
-process that saved an edit has finished its request, the news is already
-waiting in every subscriber's socket. A copy fetched while a message was
+copy, so the next lookup asks Redis. Redis writes a published message to
+every subscriber's socket in the same pass as its answer to the publisher,
+before it handles any other command, so by the time the process that saved
+an edit has finished its request, the news is waiting in every subscriber's
+socket. A copy fetched while a message was
 being handled is not kept (a generation counter tells). If the subscription
 breaks, the process goes back to asking Redis on every request until it can
 subscribe again. Other caches (local memory, the database) have no channel:
