@@ -48,7 +48,7 @@ NO_SCHEDULED_ISSUE = float("inf")
 # What a 304 repeats of the full response (as django.utils.cache does).
 REPEATED_BY_304 = {"cache-control", "content-location", "date", "expires", "last-modified", "vary"}
 # Part of every page key: a release that stores entries differently never reads old ones.
-ENTRY_FORMAT = 2
+ENTRY_FORMAT = 3
 
 
 watch = VersionWatch(VERSION_KEY)
@@ -310,14 +310,19 @@ class PageCacheMiddleware:
         }
         headers.setdefault("Cache-Control", "max-age=0, must-revalidate")
         body = response.content
+        etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
         stored = {
             "version": version,
             "status": response.status_code,
             "headers": headers,
-            "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+            "etag": etag,
             "last_modified": response.get("Last-Modified"),
             # Cut at the per-reader markers once here, not on every hit.
             "parts": split_at_markers(body),
+            "revalidation_headers": {
+                **{k: v for k, v in headers.items() if k.lower() in REPEATED_BY_304},
+                "ETag": etag,
+            },
             "size": len(body),
         }
         try:
@@ -331,12 +336,11 @@ class PageCacheMiddleware:
     def _respond(self, request, stored, *, hit):
         if self._revalidating(request):
             # Built from the few headers a 304 repeats, not from the whole page's.
-            kept = {k: v for k, v in stored["headers"].items() if k.lower() in REPEATED_BY_304}
             conditional = get_conditional_response(
                 request,
                 etag=stored["etag"],
                 last_modified=parse_http_date_safe(stored["last_modified"] or ""),
-                response=HttpResponse(headers={**kept, "ETag": stored["etag"]}),
+                response=HttpResponse(headers=stored["revalidation_headers"]),
             )
             if conditional.status_code == 304:
                 return conditional
