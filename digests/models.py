@@ -129,6 +129,13 @@ class PaperManager(WithoutSearchVector):
     search_fields = ("search_vector", "search_head")
 
 
+# What a table of contents shows of a paper and its section.
+TABLE_OF_CONTENTS_FIELDS = (
+    "pk", "issue", "section", "position", "title", "slug",
+    "section__name", "section__slug", "section__position",
+)  # fmt: skip
+
+
 class IssueQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(published_q(now=now))
@@ -152,6 +159,18 @@ class IssueQuerySet(models.QuerySet):
         return self.annotate(
             paper_count=Coalesce(Subquery(papers, output_field=models.IntegerField()), 0),
             comment_count=public_comment_count("issue"),
+        )
+
+    def with_table_of_contents(self):
+        """What the home page shows of the latest issue: its comment count and its
+        papers' titles by section (no tags, annotations or per-paper counts)."""
+        return self.annotate(comment_count=public_comment_count("issue")).prefetch_related(
+            Prefetch(
+                "papers",
+                queryset=Paper.objects.in_issue_order()
+                .select_related("section")
+                .only(*TABLE_OF_CONTENTS_FIELDS),
+            )
         )
 
     def with_contents(self):

@@ -92,7 +92,7 @@ class HomeView(PageMetaMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         issues = Issue.objects.published().newest_first()
-        latest = issues.with_contents().first()
+        latest = issues.with_table_of_contents().first()
         recent = issues.with_paper_count()[1 : self.recent_count + 1] if latest else []
         return super().get_context_data(latest=latest, recent=recent, **kwargs)
 

@@ -38,7 +38,7 @@ def count_queries(client, url):
 
 
 PAGES = {
-    "home": (lambda issue: reverse("digests:home"), 4),
+    "home": (lambda issue: reverse("digests:home"), 3),
     "archive": (lambda issue: reverse("digests:issue_list"), 2),
     "issue": (lambda issue: issue.get_absolute_url(), 5),
     # 5 for the paper and its discussion, 3 for related papers (see digests/related.py).
