@@ -246,7 +246,7 @@ class PapersFeed(DigestFeed):
         return paper.authors or super().item_author_name(paper)
 
     def item_categories(self, paper):
-        return [paper.section.name, *(tag.name for tag in paper.tags.all())]
+        return [paper.section.name, *(tag.name for tag in paper.tag_list)]
 
 
 class SectionFeed(PapersFeed):

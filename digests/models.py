@@ -318,11 +318,22 @@ class PaperQuerySet(models.QuerySet):
         return self if may_preview(user) else self.published()
 
     def for_listing(self):
-        """What a paper card shows: its issue, section and tags."""
+        """What a paper card shows: its issue, section and tags (``tag_list``).
+
+        The tags come as a plain list: prefetching taggit's manager builds a
+        filtered queryset for every paper, which cost more than the page's
+        SQL (20 papers: ~5 ms of Python). The stored search vectors are left
+        out: nothing shows them, and on PostgreSQL they live out of line."""
         return (
             self.select_related("issue", "section")
-            .defer("issue__search_vector")
-            .prefetch_related("tags")
+            .defer("issue__search_vector", "search_vector", "search_head")
+            .prefetch_related(
+                Prefetch(
+                    "tagged_items",
+                    queryset=TaggedPaper.objects.select_related("tag").order_by("pk"),
+                    to_attr="listed_tagged_items",
+                )
+            )
         )
 
     def in_issue_order(self):
@@ -488,6 +499,14 @@ class Paper(models.Model):
 
     def get_absolute_url(self):
         return url_for("digests:paper", self.slug)
+
+    @property
+    def tag_list(self):
+        """The paper's tags in the order they were added; no query after
+        ``for_listing()`` (or a prefetch of ``tags``)."""
+        if hasattr(self, "listed_tagged_items"):
+            return [item.tag for item in self.listed_tagged_items]
+        return list(self.tags.all())
 
     @property
     def author_list(self):

@@ -31,6 +31,10 @@ from . import search_schema, snippets
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 BODY_RANK_LIMIT = 1000
+# SQLite: up to this many matches, look each up; beyond, scan the kept papers.
+DRIVE_LIMIT = 2000
+# SQLite: rank at most this many title, author and tag hits by bm25.
+HEAD_RANK_LIMIT = 1000
 CONFIG = "english"
 MARK_START, MARK_END = snippets.MARK_START, snippets.MARK_END
 
@@ -148,38 +152,64 @@ class SqliteBackend:
     def ranked(self, queryset, query, offset, limit):
         """(total, ids of matches offset..offset+limit): see ``RankedPapers``.
 
-        One statement: the matching papers the filters keep are found once
-        (driven by the kept papers' narrow index, probing the MATCH's rowids,
-        because looking up 8,000 wide paper rows costs more than scanning
-        25,000 index entries) and shared by the count and the tiers. Head
-        hits are ranked by bm25; text-only hits by bm25 while there are at
-        most BODY_RANK_LIMIT matches, else newest first, walking the date
-        index backwards until the page is full."""
+        One statement. The matching papers the filters keep are found once and
+        shared by the count and the tiers: from the MATCH's rowids when there
+        are few, else from the kept papers' narrow index probing those rowids
+        (looking up 8,000 wide paper rows costs more than scanning 25,000
+        index entries). Tiers: title, author and tag hits ranked by bm25;
+        then text-only hits ranked by bm25 while there are at most
+        BODY_RANK_LIMIT matches, else newest first. bm25 costs some 5 µs a
+        row, so beyond HEAD_RANK_LIMIT head hits those come as title hits,
+        then author and tag hits, each newest first. A newest-first tier walks
+        the date index backwards until the page is full, and a tier not used
+        gets LIMIT 0, which SQLite checks before it starts the tier's scan."""
         inner, params = queryset.order_by().values("pk").query.sql_with_params()
         end = offset + limit
+        words = self.expression(query)
         head = self.expression(query, columns=self.HEAD)
+        title = self.expression(query, columns="{title}")
+
+        def when(condition):
+            return f"LIMIT CASE WHEN {condition} THEN %s ELSE 0 END"
+
+        def newest(tier, condition, where):
+            return (
+                f"UNION ALL SELECT * FROM (SELECT {tier}, paper.id, -julianday(paper.arxiv_date), "
+                "0 FROM digests_paper AS paper INDEXED BY paper_date_idx "
+                f"WHERE {where} ORDER BY paper.arxiv_date DESC, paper.id {when(condition)}) "
+            )
+
+        many_heads = "(SELECT n FROM heads) > %s"
         sql = (
             "WITH matched(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
             "WHERE digests_paper_fts MATCH %s), "
-            f"kept(id) AS MATERIALIZED (SELECT kept.pk FROM ({inner}) AS kept "
-            "WHERE +kept.pk IN matched), "
-            "head(id, score) AS MATERIALIZED (SELECT rowid, rank FROM digests_paper_fts "
+            "size(n) AS (SELECT count(*) FROM matched), "
+            "kept(id) AS MATERIALIZED ("
+            f"SELECT * FROM (SELECT kept.pk FROM ({inner}) AS kept WHERE kept.pk IN matched "
+            f"{when('(SELECT n FROM size) <= %s')}) UNION ALL "
+            f"SELECT * FROM (SELECT kept.pk FROM ({inner}) AS kept WHERE +kept.pk IN matched "
+            f"{when('(SELECT n FROM size) > %s')})), "
+            "head(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
             "WHERE digests_paper_fts MATCH %s AND +rowid IN kept), "
-            "total(n) AS (SELECT count(*) FROM kept) "
+            "heads(n) AS MATERIALIZED (SELECT count(*) FROM head), "
+            "titled(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
+            "WHERE digests_paper_fts MATCH %s AND +rowid IN head), "
+            "total(n) AS MATERIALIZED (SELECT count(*) FROM kept) "
             "SELECT -1, n, 0, 0 FROM total "
-            "UNION ALL SELECT * FROM (SELECT 0, id, score, 0 FROM head "
-            "ORDER BY score, id LIMIT %s) "
-            "UNION ALL SELECT * FROM (SELECT 1, rowid, rank, 0 FROM digests_paper_fts "
+            "UNION ALL SELECT * FROM (SELECT 0, rowid, rank, 0 FROM digests_paper_fts "
+            "WHERE digests_paper_fts MATCH %s AND +rowid IN head "
+            f"ORDER BY rank, rowid {when('(SELECT n FROM heads) <= %s')}) "
+            + newest(0, many_heads, "+paper.id IN titled")
+            + newest(1, many_heads, "+paper.id IN head AND +paper.id NOT IN titled")
+            + "UNION ALL SELECT * FROM (SELECT 2, rowid, rank, 0 FROM digests_paper_fts "
             "WHERE digests_paper_fts MATCH %s AND +rowid IN kept "
-            "AND (SELECT n FROM total) <= %s ORDER BY rank, rowid LIMIT %s) "
-            "UNION ALL SELECT * FROM (SELECT 1, paper.id, -julianday(paper.arxiv_date), 0 "
-            "FROM digests_paper AS paper INDEXED BY paper_date_idx "
-            "WHERE +paper.id IN kept AND +paper.id NOT IN (SELECT id FROM head) "
-            "AND (SELECT n FROM total) > %s ORDER BY paper.arxiv_date DESC, paper.id LIMIT %s)"
+            f"ORDER BY rank, rowid {when('(SELECT n FROM total) <= %s')}) "
+            + newest(2, "(SELECT n FROM total) > %s", "+paper.id IN kept AND +paper.id NOT IN head")
         )
-        body = f"({self.expression(query)}) NOT ({head})"
-        args = [self.expression(query), *params, head, end, body, BODY_RANK_LIMIT, end]
-        args += [BODY_RANK_LIMIT, end]
+        args = [words, *params, DRIVE_LIMIT, -1, *params, DRIVE_LIMIT, -1, head, title]  # -1: all
+        args += [head, HEAD_RANK_LIMIT, end]
+        args += [HEAD_RANK_LIMIT, end, HEAD_RANK_LIMIT, end]
+        args += [f"({words}) NOT ({head})", BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             return _total_and_page(cursor.fetchall(), offset, limit)
@@ -336,13 +366,20 @@ class RankedPapers:
         self.backend = backend()
         self.expected = expected  # (offset, limit) of the page the view will show
         self.total = None
-        self.pages = {}
+        self.fetched = None  # (offset, ids) of the ids fetched last
 
     def _fetch(self, offset, limit):
-        self.total, self.pages[offset, limit] = self.backend.ranked(
-            self.queryset, self.query, offset, limit
-        )
-        return self.pages[offset, limit]
+        self.total, ids = self.backend.ranked(self.queryset, self.query, offset, limit)
+        self.fetched = offset, ids
+        return ids
+
+    def _ids(self, start, stop):
+        # The paginator cuts the last page at the total: [0:7], not [0:20].
+        if self.fetched:
+            offset, ids = self.fetched
+            if offset <= start and min(stop, self.total) <= offset + len(ids):
+                return ids[start - offset : stop - offset]
+        return self._fetch(start, stop - start)
 
     def count(self):
         if self.total is None:
@@ -358,9 +395,7 @@ class RankedPapers:
         start, stop = index.start or 0, index.stop
         if stop <= start or self.total == 0:
             return []
-        ids = self.pages.get((start, stop - start))
-        if ids is None:
-            ids = self._fetch(start, stop - start)
+        ids = self._ids(start, stop)
         papers = {paper.pk: paper for paper in self.queryset.filter(pk__in=ids).for_listing()}
         ordered = [papers[pk] for pk in ids if pk in papers]
         return annotate_matches(ordered, self.query, self.backend)

@@ -156,14 +156,15 @@ class Highlighter:
     def snippet(self, text, size=SNIPPET_WORDS):
         """About ``size`` words around the most matches, with "…" where text
         was cut; the opening words when nothing matched; "" for no text."""
-        text = _clean(text)
+        text = _clean(text).strip()
         spans = self.spans(text)
         if not spans:
             opening = _OPENING.match(text)
             if not opening:
                 return ""
-            cut = opening.end() < len(text.rstrip())
-            return opening.group().strip() + (ELLIPSIS if cut else "")
+            if not _WORD.search(text, opening.end()):
+                return text  # short enough to show whole
+            return opening.group().strip() + ELLIPSIS
         # The match followed by the most others within about ``size`` words,
         # shown from a few words before it; only the words near it are counted.
         reach = size * 8
@@ -179,10 +180,13 @@ class Highlighter:
         begin = words[first]
         end = _WORD.match(text, words[min(len(words), first + size) - 1]).end()
         end = max([end] + [stop for start, stop in spans if begin <= start < end])
+        # Whole at either end when nothing was cut there (punctuation included).
+        begin = begin if _WORD.search(text, 0, begin) else 0
+        end = end if _WORD.search(text, end) else len(text)
         return (
-            (ELLIPSIS if _WORD.search(text, 0, begin) else "")
+            (ELLIPSIS if begin else "")
             + _marked(text, spans, begin, end)
-            + (ELLIPSIS if _WORD.search(text, end) else "")
+            + (ELLIPSIS if end < len(text) else "")
         )
 
 

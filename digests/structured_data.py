@@ -43,7 +43,7 @@ def paper(item, absolute):
         "identifier": {"@type": "PropertyValue", "propertyID": "arXiv", "value": item.arxiv_id},
         "datePublished": item.arxiv_date.isoformat(),
         "author": [{"@type": "Person", "name": name} for name in item.author_list],
-        "keywords": [tag.name for tag in item.tags.all()],
+        "keywords": [tag.name for tag in item.tag_list],
         "encoding": {
             "@type": "MediaObject",
             "contentUrl": item.pdf_url,
