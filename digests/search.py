@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, FloatField, Q, When
+from django.db.models import Case, F, FloatField, Q, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -269,19 +269,18 @@ class PostgresBackend:
         matches reads every long vector and tells the reader little."""
         expression = self.expression(query)
         end = offset + limit
-        head = ExpressionWrapper(Q(search_head=expression), output_field=BooleanField())
+        # A head hit has a score; the rest NULL (one test of the head vector each).
         matches = (
             queryset.filter(search_vector=expression)
             .order_by()
             .annotate(
-                is_head=head,
                 head_score=Case(
-                    When(head, then=SearchRank(F("search_head"), expression)),
+                    When(Q(search_head=expression), then=SearchRank(F("search_head"), expression)),
                     output_field=FloatField(),
                 ),
                 newest=F("arxiv_date"),
             )
-            .values_list("pk", "is_head", "head_score", "newest")
+            .values_list("pk", "head_score", "newest")
         )
         inner, params = matches.query.sql_with_params()
         compiler = matches.query.get_compiler(connection=connection)
@@ -289,16 +288,16 @@ class PostgresBackend:
         # Sort keys, smallest first: minus the rank, minus the days since 1970.
         days = "(DATE '1970-01-01' - m.newest)"
         sql = (
-            f"WITH m(id, head, score, newest) AS MATERIALIZED ({inner}), "
+            f"WITH m(id, score, newest) AS MATERIALIZED ({inner}), "
             "total(n) AS (SELECT count(*) FROM m) "
             "SELECT -1, n, 0::float8, 0 FROM total "
-            f"UNION ALL (SELECT 0, m.id, -m.score, {days} FROM m WHERE m.head "
+            f"UNION ALL (SELECT 0, m.id, -m.score, {days} FROM m WHERE m.score IS NOT NULL "
             "ORDER BY m.score DESC, m.newest DESC, m.id LIMIT %s) "
             f"UNION ALL (SELECT 1, m.id, -ts_rank(paper.search_vector, {tsquery}), {days} "
             "FROM m JOIN digests_paper AS paper ON paper.id = m.id, total "
-            "WHERE NOT m.head AND total.n <= %s ORDER BY 3, 4, m.id LIMIT %s) "
+            "WHERE m.score IS NULL AND total.n <= %s ORDER BY 3, 4, m.id LIMIT %s) "
             f"UNION ALL (SELECT 1, m.id, 0, {days} FROM m, total "
-            "WHERE NOT m.head AND total.n > %s ORDER BY m.newest DESC, m.id LIMIT %s)"
+            "WHERE m.score IS NULL AND total.n > %s ORDER BY m.newest DESC, m.id LIMIT %s)"
         )
         args = [*params, end, *tsquery_params, BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
         with connection.cursor() as cursor:
