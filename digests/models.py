@@ -311,6 +311,19 @@ class Issue(models.Model):
 
 
 class PaperQuerySet(models.QuerySet):
+    listing_tags = False  # set by for_listing(): fetch the papers' tags with them
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.listing_tags = self.listing_tags
+        return clone
+
+    def _fetch_all(self):
+        fetching = self._result_cache is None
+        super()._fetch_all()
+        if fetching and self.listing_tags and self._iterable_class is models.query.ModelIterable:
+            attach_tag_lists(self._result_cache)
+
     def published(self, now=None):
         return self.filter(published_q("issue__", now=now))
 
@@ -320,21 +333,17 @@ class PaperQuerySet(models.QuerySet):
     def for_listing(self):
         """What a paper card shows: its issue, section and tags (``tag_list``).
 
-        The tags come as a plain list: prefetching taggit's manager builds a
-        filtered queryset for every paper, which cost more than the page's
-        SQL (20 papers: ~5 ms of Python). The stored search vectors are left
-        out: nothing shows them, and on PostgreSQL they live out of line."""
-        return (
-            self.select_related("issue", "section")
-            .defer("issue__search_vector", "search_vector", "search_head")
-            .prefetch_related(
-                Prefetch(
-                    "tagged_items",
-                    queryset=TaggedPaper.objects.select_related("tag").order_by("pk"),
-                    to_attr="listed_tagged_items",
-                )
-            )
+        The tags come in one more query, as plain lists (``attach_tag_lists``):
+        prefetching taggit's manager builds a filtered queryset for every
+        paper, and even a plain prefetch makes a model per tagging; either
+        cost more than the page's SQL (20 papers: 5 ms of Python). The stored
+        search vectors are left out: nothing shows them, and on PostgreSQL
+        they live out of line."""
+        queryset = self.select_related("issue", "section").defer(
+            "issue__search_vector", "search_vector", "search_head"
         )
+        queryset.listing_tags = True
+        return queryset
 
     def in_issue_order(self):
         return self.order_by("section__position", "section__name", "position", "pk")
@@ -350,6 +359,24 @@ class PaperQuerySet(models.QuerySet):
         return self.with_comment_count().annotate(
             discussion_threads=public_comment_count("paper", parent__isnull=True)
         )
+
+
+def attach_tag_lists(papers):
+    """Give each paper ``listed_tags``, in the order they were added: one query."""
+    if not papers:
+        return
+    rows = (
+        TaggedPaper.objects.filter(content_object_id__in=[paper.pk for paper in papers])
+        .order_by("pk")
+        .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
+    )
+    tags, by_paper = {}, {}
+    for paper_id, tag_id, name, slug in rows:
+        if tag_id not in tags:
+            tags[tag_id] = Tag.from_db(rows.db, ["id", "name", "slug"], (tag_id, name, slug))
+        by_paper.setdefault(paper_id, []).append(tags[tag_id])
+    for paper in papers:
+        paper.listed_tags = by_paper.get(paper.pk, [])
 
 
 class TaggedPaper(TaggedItemBase):
@@ -504,8 +531,8 @@ class Paper(models.Model):
     def tag_list(self):
         """The paper's tags in the order they were added; no query after
         ``for_listing()`` (or a prefetch of ``tags``)."""
-        if hasattr(self, "listed_tagged_items"):
-            return [item.tag for item in self.listed_tagged_items]
+        if hasattr(self, "listed_tags"):
+            return self.listed_tags
         return list(self.tags.all())
 
     @property
