@@ -137,10 +137,17 @@ TEMPLATES = [
 # SQLite is the embedded default. WAL lets readers and one writer work at the
 # same time, and IMMEDIATE transactions take the write lock up front so two
 # writers queue (busy timeout) instead of failing with "database is locked".
+# mmap_size lets SQLite read pages straight from the operating system's file
+# cache, which every connection shares, instead of copying each into its own
+# small page cache: a search at 25,000 papers reads some thousands of pages
+# (FTS doclists, indexes) and ran about a quarter faster.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
-    "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"),
+    "init_command": (
+        "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"
+        "PRAGMA mmap_size=268435456;"
+    ),
 }
 
 DATABASES = {

@@ -7,33 +7,36 @@ the backend for the connection runs it against an index that database
 triggers keep current (migration 0003):
 
 * PostgreSQL: the weighted ``search_vector`` columns with GIN indexes,
-  ranked by ``ts_rank``, snippets from ``ts_headline``;
+  ranked by ``ts_rank``;
 * SQLite: the FTS5 tables ``digests_paper_fts`` and ``digests_issue_fts``,
-  ranked by bm25 with per-column weights, snippets from ``snippet()``.
+  ranked by bm25 with per-column weights.
 
 Weights, highest first: title; authors and tags; annotation; abstract.
+Snippets are marked in Python from the text the page fetched anyway
+(digests/snippets.py), with each database's stemmer.
 """
 
 import re
 from dataclasses import dataclass, field
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import DateField, F, Value
+from django.db.models import Case, F, FloatField, Q, When
 from django.db.models.expressions import RawSQL
-from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from . import search_schema
+from . import search_schema, snippets
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 BODY_RANK_LIMIT = 1000
+# SQLite: up to this many matches, look each up; beyond, scan the kept papers.
+DRIVE_LIMIT = 2000
+# SQLite: rank at most this many title, author and tag hits by bm25.
+HEAD_RANK_LIMIT = 1000
 CONFIG = "english"
-# Markers the databases put around matched words; the text is escaped first and
-# the markers become <mark> afterwards, so no HTML from a paper reaches a page.
-MARK_START, MARK_END = "\x02", "\x03"
+MARK_START, MARK_END = snippets.MARK_START, snippets.MARK_END
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"\w+")
@@ -105,7 +108,7 @@ def parse_query(text):
 
 
 def highlighted(text):
-    """Database output with markers to safe HTML with <mark> around the matches."""
+    """Text with markers to safe HTML with <mark> around the matches."""
     html = escape(text or "")
     html = html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
     # A snippet may cut a match in two: never leave a <mark> open.
@@ -119,6 +122,7 @@ def highlighted(text):
 
 class SqliteBackend:
     HEAD = "{title authors tags}"
+    language = snippets.SQLITE
 
     @staticmethod
     def expression(query, columns=None):
@@ -145,56 +149,70 @@ class SqliteBackend:
             )
         )
 
-    def ranked_ids(self, queryset, query, offset, limit, total):
-        """The same order as PostgresBackend.ranked_ids, in one query: title,
-        author and tag hits ranked by bm25, then text-only hits, ranked while
-        there are at most BODY_RANK_LIMIT matches and newest first beyond."""
+    def ranked(self, queryset, query, offset, limit):
+        """(total, ids of matches offset..offset+limit): see ``RankedPapers``.
+
+        One statement. The matching papers the filters keep are found once and
+        shared by the count and the tiers: from the MATCH's rowids when there
+        are few, else from the kept papers' narrow index probing those rowids
+        (looking up 8,000 wide paper rows costs more than scanning 25,000
+        index entries). Tiers: title, author and tag hits ranked by bm25;
+        then text-only hits ranked by bm25 while there are at most
+        BODY_RANK_LIMIT matches, else newest first. bm25 costs some 5 µs a
+        row, so beyond HEAD_RANK_LIMIT head hits those come as title hits,
+        then author and tag hits, each newest first. A newest-first tier walks
+        the date index backwards until the page is full, and a tier not used
+        gets LIMIT 0, which SQLite checks before it starts the tier's scan."""
         inner, params = queryset.order_by().values("pk").query.sql_with_params()
         end = offset + limit
+        words = self.expression(query)
         head = self.expression(query, columns=self.HEAD)
-        body = f"({self.expression(query)}) NOT ({head})"
-        ranked = total <= BODY_RANK_LIMIT
-        # CROSS JOIN keeps the matches as the outer loop: the planner would
-        # otherwise run the whole MATCH once for every paper the filters keep.
-        matches = (
-            f"FROM digests_paper_fts CROSS JOIN ({inner}) AS kept "
-            "ON kept.pk = digests_paper_fts.rowid "
-            "JOIN digests_paper AS paper ON paper.id = digests_paper_fts.rowid "
-            "WHERE digests_paper_fts MATCH %s"
-        )
-        body_order = (
-            "rank, digests_paper_fts.rowid" if ranked else "paper.arxiv_date DESC, paper.id"
-        )
-        sql = (
-            "SELECT id FROM ("
-            f"SELECT * FROM (SELECT digests_paper_fts.rowid AS id, 0 AS tier, rank AS score, "
-            f"0 AS newest {matches} ORDER BY rank, digests_paper_fts.rowid LIMIT %s) "
-            "UNION ALL "
-            f"SELECT * FROM (SELECT digests_paper_fts.rowid, 1, {'rank' if ranked else '0'}, "
-            f"paper.arxiv_date {matches} ORDER BY {body_order} LIMIT %s)"
-            ") ORDER BY tier, score, newest DESC, id LIMIT %s OFFSET %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, head, end, *params, body, end, limit, offset])
-            return [row[0] for row in cursor.fetchall()]
+        title = self.expression(query, columns="{title}")
 
-    def highlights(self, ids, query):
-        if not ids:
-            return {}
-        marks = f"'{MARK_START}', '{MARK_END}'"
+        def when(condition):
+            return f"LIMIT CASE WHEN {condition} THEN %s ELSE 0 END"
+
+        def newest(tier, condition, where):
+            return (
+                f"UNION ALL SELECT * FROM (SELECT {tier}, paper.id, -julianday(paper.arxiv_date), "
+                "0 FROM digests_paper AS paper INDEXED BY paper_date_idx "
+                f"WHERE {where} ORDER BY paper.arxiv_date DESC, paper.id {when(condition)}) "
+            )
+
+        many_heads = "(SELECT n FROM heads) > %s"
         sql = (
-            f"SELECT rowid, highlight(digests_paper_fts, 0, {marks}), "
-            f"snippet(digests_paper_fts, 3, {marks}, '…', 32), "
-            f"snippet(digests_paper_fts, 4, {marks}, '…', 32) "
-            "FROM digests_paper_fts WHERE digests_paper_fts MATCH %s "
-            f"AND rowid IN ({', '.join(['%s'] * len(ids))})"
+            "WITH matched(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
+            "WHERE digests_paper_fts MATCH %s), "
+            "size(n) AS (SELECT count(*) FROM matched), "
+            "kept(id) AS MATERIALIZED ("
+            f"SELECT * FROM (SELECT kept.pk FROM ({inner}) AS kept WHERE kept.pk IN matched "
+            f"{when('(SELECT n FROM size) <= %s')}) UNION ALL "
+            f"SELECT * FROM (SELECT kept.pk FROM ({inner}) AS kept WHERE +kept.pk IN matched "
+            f"{when('(SELECT n FROM size) > %s')})), "
+            "head(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
+            "WHERE digests_paper_fts MATCH %s AND +rowid IN kept), "
+            "heads(n) AS MATERIALIZED (SELECT count(*) FROM head), "
+            "titled(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
+            "WHERE digests_paper_fts MATCH %s AND +rowid IN head), "
+            "total(n) AS MATERIALIZED (SELECT count(*) FROM kept) "
+            "SELECT -1, n, 0, 0 FROM total "
+            "UNION ALL SELECT * FROM (SELECT 0, rowid, rank, 0 FROM digests_paper_fts "
+            "WHERE digests_paper_fts MATCH %s AND +rowid IN head "
+            f"ORDER BY rank, rowid {when('(SELECT n FROM heads) <= %s')}) "
+            + newest(0, many_heads, "+paper.id IN titled")
+            + newest(1, many_heads, "+paper.id IN head AND +paper.id NOT IN titled")
+            + "UNION ALL SELECT * FROM (SELECT 2, rowid, rank, 0 FROM digests_paper_fts "
+            "WHERE digests_paper_fts MATCH %s AND +rowid IN kept "
+            f"ORDER BY rank, rowid {when('(SELECT n FROM total) <= %s')}) "
+            + newest(2, "(SELECT n FROM total) > %s", "+paper.id IN kept AND +paper.id NOT IN head")
         )
+        args = [words, *params, DRIVE_LIMIT, -1, *params, DRIVE_LIMIT, -1, head, title]  # -1: all
+        args += [head, HEAD_RANK_LIMIT, end]
+        args += [HEAD_RANK_LIMIT, end, HEAD_RANK_LIMIT, end]
+        args += [f"({words}) NOT ({head})", BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.expression(query), *ids])
-            return {
-                pk: (title, _best(annotation, abstract))
-                for pk, title, annotation, abstract in cursor.fetchall()
-            }
+            cursor.execute(sql, args)
+            return _total_and_page(cursor.fetchall(), offset, limit)
 
     def issues(self, queryset, query, limit):
         ids = RawSQL(
@@ -217,6 +235,8 @@ class SqliteBackend:
 
 
 class PostgresBackend:
+    language = snippets.POSTGRES
+
     @staticmethod
     def expression(query):
         def term(words):
@@ -236,58 +256,53 @@ class PostgresBackend:
     def matching(self, queryset, query):
         return queryset.filter(search_vector=self.expression(query))
 
-    def ranked_ids(self, queryset, query, offset, limit, total):
-        """Title, author and tag hits first, ranked; then the papers that match
-        only in their annotation or abstract, ranked too, unless the query
-        matches more than BODY_RANK_LIMIT papers: then those come newest first,
-        because ranking thousands of near-equal text matches reads every long
-        vector and tells the reader little. One query (a UNION)."""
+    def ranked(self, queryset, query, offset, limit):
+        """(total, ids of matches offset..offset+limit): see ``RankedPapers``.
+
+        One statement: the matching papers the filters keep are found once
+        (the GIN index of the long vector, which the index answers without
+        reading a vector) and shared by the count and the tiers. Title,
+        author and tag hits are told and ranked by the small head vector,
+        which sits in the row (migration 0010); text-only hits are ranked by
+        the long vector while there are at most BODY_RANK_LIMIT matches, else
+        listed newest first, because ranking thousands of near-equal text
+        matches reads every long vector and tells the reader little."""
         expression = self.expression(query)
         end = offset + limit
-
-        def tier(papers, number, ranked):
-            # Head hits rank by the small head vector, which sits in the row;
-            # the full vectors live out of line and are read only when needed.
-            vector = F("search_head" if number == 0 else "search_vector")
-            score = SearchRank(vector, expression) if ranked else Value(0.0)
-            # "+ 0" keeps the planner off the date index: walking it backwards
-            # and testing every paper's long vector is slower than sorting.
-            newest = RawSQL('"digests_paper"."arxiv_date" + 0', (), output_field=DateField())
-            return (
-                papers.annotate(tier=Value(number), score=score, newest=newest)
-                .order_by("-score", "-newest", "pk")
-                .values_list("pk", "tier", "score", "newest")[:end]
-            )
-
-        # ``queryset`` is not narrowed by the words yet: a head hit needs no
-        # look at the long vector at all.
-        head = tier(queryset.filter(search_head=expression), 0, ranked=True)
-        body = queryset.filter(search_vector=expression).exclude(search_head=expression)
-        body = tier(body, 1, ranked=total <= BODY_RANK_LIMIT)
-        rows = head.union(body, all=True).order_by("tier", "-score", "-newest", "pk")
-        return [row[0] for row in rows[offset:end]]
-
-    def highlights(self, ids, query):
-        from .models import Paper
-
-        if not ids:
-            return {}
-        expression = self.expression(query)
-        options = {"config": CONFIG, "start_sel": MARK_START, "stop_sel": MARK_END}
-        rows = (
-            Paper.objects.filter(pk__in=ids)
+        # A head hit has a score; the rest NULL (one test of the head vector each).
+        matches = (
+            queryset.filter(search_vector=expression)
+            .order_by()
             .annotate(
-                title_marked=SearchHeadline("title", expression, highlight_all=True, **options),
-                annotation_marked=SearchHeadline(
-                    "annotation_text", expression, max_words=40, min_words=20, **options
+                head_score=Case(
+                    When(Q(search_head=expression), then=SearchRank(F("search_head"), expression)),
+                    output_field=FloatField(),
                 ),
-                abstract_marked=SearchHeadline(
-                    "abstract", expression, max_words=40, min_words=20, **options
-                ),
+                newest=F("arxiv_date"),
             )
-            .values_list("pk", "title_marked", "annotation_marked", "abstract_marked")
+            .values_list("pk", "head_score", "newest")
         )
-        return {pk: (title, _best(note, abstract)) for pk, title, note, abstract in rows}
+        inner, params = matches.query.sql_with_params()
+        compiler = matches.query.get_compiler(connection=connection)
+        tsquery, tsquery_params = compiler.compile(expression.resolve_expression(matches.query))
+        # Sort keys, smallest first: minus the rank, minus the days since 1970.
+        days = "(DATE '1970-01-01' - m.newest)"
+        sql = (
+            f"WITH m(id, score, newest) AS MATERIALIZED ({inner}), "
+            "total(n) AS (SELECT count(*) FROM m) "
+            "SELECT -1, n, 0::float8, 0 FROM total "
+            f"UNION ALL (SELECT 0, m.id, -m.score, {days} FROM m WHERE m.score IS NOT NULL "
+            "ORDER BY m.score DESC, m.newest DESC, m.id LIMIT %s) "
+            f"UNION ALL (SELECT 1, m.id, -ts_rank(paper.search_vector, {tsquery}), {days} "
+            "FROM m JOIN digests_paper AS paper ON paper.id = m.id, total "
+            "WHERE m.score IS NULL AND total.n <= %s ORDER BY 3, 4, m.id LIMIT %s) "
+            f"UNION ALL (SELECT 1, m.id, 0, {days} FROM m, total "
+            "WHERE m.score IS NULL AND total.n > %s ORDER BY m.newest DESC, m.id LIMIT %s)"
+        )
+        args = [*params, end, *tsquery_params, BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            return _total_and_page(cursor.fetchall(), offset, limit)
 
     def issues(self, queryset, query, limit):
         expression = self.expression(query)
@@ -310,11 +325,12 @@ class PostgresBackend:
         )
 
 
-def _best(annotation, abstract):
-    """The annotation's snippet, unless only the abstract holds a match."""
-    if annotation and MARK_START not in annotation and abstract and MARK_START in abstract:
-        return abstract
-    return annotation or abstract or ""
+def _total_and_page(rows, offset, limit):
+    """A backend's rows (tier, id, sort key, tie-break key), tier -1 holding
+    the total, to the total and the ids of the page, best first."""
+    total = next(pk for tier, pk, _, _ in rows if tier == -1)
+    ranked = sorted((row for row in rows if row[0] != -1), key=lambda r: (r[0], r[2], r[3], r[1]))
+    return total, [row[1] for row in ranked[offset : offset + limit]]
 
 
 def backend():
@@ -337,19 +353,36 @@ def matching(queryset, query):
 class RankedPapers:
     """The papers of ``queryset`` (filters applied, not yet the words) that
     match ``query``, best match first, as a sequence a Paginator can page
-    through: it counts with one query and fetches one page (with highlighted
-    titles and snippets) with four."""
+    through. The count and the ids of one page come from one query (the
+    backend's ``ranked``), for the page ``expected`` says the view will ask
+    for, which saves finding the matches twice; any other slice costs one
+    more. The page's papers are fetched with their issue, section and tags,
+    and their titles and snippets marked in Python: three queries in all."""
 
-    def __init__(self, queryset, query):
+    def __init__(self, queryset, query, expected=(0, 20)):
         self.queryset = queryset
         self.query = query
         self.backend = backend()
+        self.expected = expected  # (offset, limit) of the page the view will show
+        self.total = None
+        self.fetched = None  # (offset, ids) of the ids fetched last
 
-    @cached_property
-    def total(self):
-        return self.backend.matching(self.queryset, self.query).count()
+    def _fetch(self, offset, limit):
+        self.total, ids = self.backend.ranked(self.queryset, self.query, offset, limit)
+        self.fetched = offset, ids
+        return ids
+
+    def _ids(self, start, stop):
+        # The paginator cuts the last page at the total: [0:7], not [0:20].
+        if self.fetched:
+            offset, ids = self.fetched
+            if offset <= start and min(stop, self.total) <= offset + len(ids):
+                return ids[start - offset : stop - offset]
+        return self._fetch(start, stop - start)
 
     def count(self):
+        if self.total is None:
+            self._fetch(*self.expected)
         return self.total
 
     def __len__(self):
@@ -359,21 +392,27 @@ class RankedPapers:
         if not isinstance(index, slice):
             raise TypeError("RankedPapers is paged with slices.")
         start, stop = index.start or 0, index.stop
-        if stop <= start or not self.total:
+        if stop <= start or self.total == 0:
             return []
-        ids = self.backend.ranked_ids(self.queryset, self.query, start, stop - start, self.total)
+        ids = self._ids(start, stop)
         papers = {paper.pk: paper for paper in self.queryset.filter(pk__in=ids).for_listing()}
         ordered = [papers[pk] for pk in ids if pk in papers]
         return annotate_matches(ordered, self.query, self.backend)
 
 
 def annotate_matches(papers, query, search_backend=None):
-    """Give each paper ``title_html`` and ``snippet_html`` with the matches marked."""
+    """Give each paper ``title_html`` and ``snippet_html`` with the matches
+    marked: the annotation's snippet, unless only the abstract holds a match."""
     if not query:
         return papers
-    marked = (search_backend or backend()).highlights([paper.pk for paper in papers], query)
+    marker = snippets.Highlighter(query, (search_backend or backend()).language)
     for paper in papers:
-        title, snippet = marked.get(paper.pk, (None, None))
+        title = marker.title(paper.title)
+        snippet = marker.snippet(paper.annotation_text)
+        if MARK_START not in snippet:
+            abstract = marker.snippet(paper.abstract)
+            if MARK_START in abstract or not snippet:
+                snippet = abstract
         paper.title_html = highlighted(title) if title else escape(paper.title)
         paper.snippet_html = highlighted(snippet) if snippet else ""
     return papers

@@ -308,8 +308,16 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         if self.invalid:
             return Paper.objects.none()
         if self.filterset.ordering == "relevance" and self.search_query:
-            return search.RankedPapers(self.filterset.unsearched_qs, self.search_query)
+            return search.RankedPapers(
+                self.filterset.unsearched_qs, self.search_query, expected=self.expected_page()
+            )
         return self.filterset.qs.for_listing()
+
+    def expected_page(self):
+        """(offset, size) of the page asked for, so the count can fetch it too."""
+        number = self.request.GET.get(self.page_kwarg, "")
+        number = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
+        return (number - 1) * self.paginate_by, self.paginate_by
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from taggit.models import Tag
 
-from digests import search
+from digests import pagecache, search
 from digests.models import Paper, TaggedPaper
 
 from .factories import IssueFactory, PaperFactory, SectionFactory
@@ -422,3 +422,86 @@ def test_triggers_lost_to_a_table_rebuild_are_restored_by_migrate(client, archiv
     assert results(client, q="broken") == ["Written While Broken"]
     PaperFactory(issue=archive["title"].issue, title="Written After Repair")
     assert results(client, q="repair") == ["Written After Repair"]
+
+
+# --- Speed: one query for the count and the page, and the tiers beyond the limits -------
+
+
+@pytest.fixture
+def tiers():
+    """Papers matching "zeppelin" in each field, the older ones in the better fields."""
+    section, issue = SectionFactory(), IssueFactory()
+
+    def paper(title, day, **fields):
+        return PaperFactory(
+            issue=issue, section=section, title=title, arxiv_date=date(2023, 1, day), **fields
+        )
+
+    return [
+        paper("Zeppelin Flights", 1, annotation="Hot air."),
+        paper("Zeppelin Zeppelin Zeppelin", 2, annotation="Hot air."),
+        paper("Airships", 3, authors="Ann Zeppelin", annotation="Hot air."),
+        paper("Balloons", 4, tags=["zeppelin"], annotation="Hot air."),
+        paper("Blimps", 5, annotation="A zeppelin, once."),
+        paper("Dirigibles", 6, abstract="We study a zeppelin."),
+        paper("Kites", 7, annotation="Nothing to see."),
+    ]
+
+
+def test_count_and_page_come_from_one_query(tiers, django_assert_num_queries):
+    papers = search.RankedPapers(Paper.objects.published(), search.parse_query("zeppelin"))
+    with django_assert_num_queries(3):  # count with page ids, the papers, their tags
+        assert papers.count() == 6
+        page = papers[0:6]  # the paginator cuts the page at the total: still no query
+    assert [paper.title for paper in page][:2] == ["Zeppelin Zeppelin Zeppelin", "Zeppelin Flights"]
+    with django_assert_num_queries(2):  # within the ids fetched: papers, tags
+        assert [paper.title for paper in papers[4:6]] == ["Blimps", "Dirigibles"]
+    papers = search.RankedPapers(
+        Paper.objects.published(), search.parse_query("zeppelin"), expected=(0, 2)
+    )
+    with django_assert_num_queries(4):  # a page not expected: its ids, papers, tags
+        assert papers.count() == 6
+        assert [paper.title for paper in papers[4:6]] == ["Blimps", "Dirigibles"]
+
+
+def test_many_text_only_matches_come_newest_first(client, tiers, monkeypatch):
+    monkeypatch.setattr(search, "BODY_RANK_LIMIT", 0)
+    titles = results(client, q="zeppelin")
+    assert titles[:2] == ["Zeppelin Zeppelin Zeppelin", "Zeppelin Flights"]
+    assert set(titles[2:4]) == {"Airships", "Balloons"}  # authors and tags weigh the same
+    assert titles[4:] == ["Dirigibles", "Blimps"]  # newest first, abstract or not
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="bm25 is what SQLite limits")
+def test_many_head_matches_come_title_first_then_authors_and_tags_newest_first(
+    client, tiers, monkeypatch
+):
+    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", 0)
+    assert results(client, q="zeppelin") == [
+        "Zeppelin Zeppelin Zeppelin",  # title hits, newest first
+        "Zeppelin Flights",
+        "Balloons",  # then author and tag hits, newest first
+        "Airships",
+        "Blimps",  # then text-only hits, ranked: annotation above abstract
+        "Dirigibles",
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite chooses how to find matches")
+def test_both_ways_of_finding_the_kept_matches_agree(client, tiers, monkeypatch):
+    expected = results(client, q="zeppelin", tag="zeppelin")
+    assert expected == ["Balloons"]
+    monkeypatch.setattr(search, "DRIVE_LIMIT", 0)
+    pagecache.bump()  # the same address again: not from the page cache
+    assert results(client, q="zeppelin", tag="zeppelin") == expected
+    assert len(results(client, q="zeppelin")) == 6
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL storage")
+def test_the_head_vector_is_kept_in_the_row():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'digests_paper'::regclass "
+            "AND attname = 'search_head'"
+        )
+        assert cursor.fetchone() == ("m",)
