@@ -223,7 +223,7 @@ def run_database(label, database_url, sizes, connections, seconds, port, workdir
         # The page rendered on every request: with its cards and comments from the
         # fragment cache (what a page-cache miss after an edit elsewhere costs),
         # then with no cache at all (a cold start).
-        for label, fragment_cache in (
+        for page, fragment_cache in (
             ("issue, page cache off", True),
             ("issue, no cache at all", False),
         ):
@@ -233,9 +233,9 @@ def run_database(label, database_url, sizes, connections, seconds, port, workdir
                 for _ in range(3):  # templates compiled, connections open
                     urllib.request.urlopen(plain.base + urls["issue"], timeout=60).read()
                 uncached = wrk(plain.base + urls["issue"], connections[0], seconds)
-            uncached.update(page=label, connections=connections[0])
+            uncached.update(page=page, connections=connections[0])
             rows.append(uncached)
-            print(f"  {label:<22} c={connections[0]:<3} {uncached['rps']:8.0f} req/s")
+            print(f"  {page:<22} c={connections[0]:<3} {uncached['rps']:8.0f} req/s")
         results[size] = {
             "rows": rows,
             "memory": {"before": rss_before, "after": rss_after, "requests": soak["requests"]},
