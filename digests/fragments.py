@@ -50,16 +50,16 @@ class Fragments:
             self.rendered = self._render_all(context)
         key = self.keys.get(_entry_id(item, extra)) or self._key(context, item, extra)
         if key not in self.rendered:  # not announced in the entries: render it alone
-            with context.push(**{self.variable: item}, **extra):
-                self.rendered[key] = mark_safe(self._template().render(context))
+            self.rendered[key] = mark_safe(self._render(context, item, extra))
         return self.rendered[key]
 
     def _key(self, context, item, extra):
         values = repr((self.shown(item, context, **extra), pagecache.release()))
         return f"fragment:{self.name}:{hashlib.sha256(values.encode()).hexdigest()}"
 
-    def _template(self):
-        return get_template(self.template_name).template
+    def _render(self, context, item, extra):
+        with context.push(**{self.variable: item}, **extra):
+            return get_template(self.template_name).template.render(context)
 
     def _render_all(self, context):
         keys = {}
@@ -76,8 +76,7 @@ class Fragments:
         missing = {}
         for key, (item, extra) in keys.items():
             if key not in rendered:
-                with context.push(**{self.variable: item}, **extra):
-                    missing[key] = rendered[key] = self._template().render(context)
+                missing[key] = rendered[key] = self._render(context, item, extra)
         if missing and settings.DIGESTS_FRAGMENT_CACHE:
             try:
                 cache.set_many(missing, timeout=settings.DIGESTS_FRAGMENT_CACHE_SECONDS)

@@ -211,11 +211,6 @@ class LocalPages:
                 _, dropped = self.entries.popitem(last=False)
                 self.size -= dropped["size"]
 
-    def clear(self):
-        with self.lock:
-            self.entries.clear()
-            self.size = 0
-
 
 # --- The middleware ---------------------------------------------------------------------
 
@@ -224,10 +219,10 @@ class PageCacheMiddleware:
     """Serve anonymous GETs from the shared cache; fill in per-reader markers always.
 
     Placed right after WhiteNoise, so a hit skips sessions, auth, the CSP
-    middleware (the stored headers carry the policy) and the rest: it costs one
-    round trip to the shared cache for the content version, a copy of the
-    page kept in this process (fetched from the shared cache when this
-    process has none for the current version) and a string replacement. It
+    middleware (the stored headers carry the policy) and the rest: it costs the
+    content version (this process's watched copy, or one round trip), a copy
+    of the page kept in this process (fetched from the shared cache when this
+    process has none for the current version) and one join of its parts. It
     runs the CSRF middleware's own hooks itself, so a reader who gets a token
     from a cached page also gets the cookie that goes with it. Readers with a
     session cookie (editors) or a pending message bypass the cache.
@@ -261,8 +256,9 @@ class PageCacheMiddleware:
     def _lookup(self, key):
         """The current version, and this page stored under it (or None).
 
-        One round trip: with a copy in this process, only the version is
-        fetched; without one, the version and the shared entry together."""
+        With a copy in this process, only the version is needed (usually from
+        the watch, no round trip); without one, the version and the shared
+        entry come together in one round trip."""
         local = self.local.get(key)
         version, values = current_version(also=() if local else (key,))
         if local is not None and local["version"] == version:
