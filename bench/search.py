@@ -126,12 +126,12 @@ def measure(repeat):
             # The query string as the view gets it: a plain dict is not valid for
             # the tag filter, which wants a list, and would time no search at all.
             data = filter_data(QueryDict(urlencode(params)))
-            filterset = PaperFilter(data, queryset=Paper.objects.published().newest_first())
-            papers = filterset.qs
+            filterset = PaperFilter.published(data)
             query = filterset.search_query
             if filterset.ordering == "relevance":
-                results = search.RankedPapers(filterset.unsearched_qs, query)
+                results = filterset.ranked()
                 return results.count(), results[0:20]
+            papers = filterset.qs
             page = search.annotate_matches(list(papers.for_listing()[:20]), query)
             return papers.count(), page
 

@@ -75,6 +75,31 @@ class PaperFilter(django_filters.FilterSet):
         model = Paper
         fields = []
 
+    left_out = None  # the papers ``queryset`` leaves out, when known to be few
+
+    @classmethod
+    def published(cls, data):
+        """The browser over what readers see: every published paper."""
+        filterset = cls(data, queryset=Paper.objects.published().newest_first())
+        filterset.left_out = Paper.objects.unpublished()
+        return filterset
+
+    @property
+    def narrowed(self):
+        """Whether a filter other than the words and the order was asked for."""
+        return any(name in self.data for name in self.filters if name not in ("q", "order"))
+
+    def ranked(self, expected=(0, 20)):
+        """The papers that match the words, best first (``search.RankedPapers``).
+        With no other filter, a match need only not be one of the few papers
+        left out, which spares testing the filters on thousands of matches."""
+        return search.RankedPapers(
+            self.unsearched_qs,
+            self.search_query,
+            expected=expected,
+            excluded=None if self.narrowed else self.left_out,
+        )
+
     @staticmethod
     def arxiv_id_in(value):
         try:

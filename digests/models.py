@@ -349,6 +349,10 @@ class PaperQuerySet(models.QuerySet):
     def published(self, now=None):
         return self.filter(published_q("issue__", now=now))
 
+    def unpublished(self, now=None):
+        """The papers ``published`` leaves out: those of drafts and of issues still to come."""
+        return self.exclude(published_q("issue__", now=now))
+
     def visible_to(self, user):
         return self if may_preview(user) else self.published()
 

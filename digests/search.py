@@ -125,8 +125,9 @@ class SqliteBackend:
     language = snippets.SQLITE
 
     @staticmethod
-    def expression(query, columns=None):
-        """FTS5 MATCH text; with ``columns``, the words must be found in those."""
+    def expression(query, columns=None, exclusions=True):
+        """FTS5 MATCH text; with ``columns``, the words must be found in those;
+        without ``exclusions``, the words to leave out are not part of it."""
 
         def term(words):
             return '"' + " ".join(words) + '"'  # words are \w+ only: nothing to escape
@@ -136,7 +137,7 @@ class SqliteBackend:
             sql = "(" + " AND ".join(term(words) for words in group.include) + ")"
             if columns:
                 sql = f"({columns} : {sql})"
-            for words in group.exclude:
+            for words in group.exclude if exclusions else ():
                 sql += " NOT " + term(words)
             groups.append("(" + sql + ")")
         return " OR ".join(groups)
@@ -149,67 +150,122 @@ class SqliteBackend:
             )
         )
 
-    def ranked(self, queryset, query, offset, limit):
+    def ranked(self, queryset, query, offset, limit, excluded=None):
         """(total, ids of matches offset..offset+limit): see ``RankedPapers``.
 
-        One statement. The matching papers the filters keep are found once and
-        shared by the count and the tiers: from the MATCH's rowids when there
-        are few, else from the kept papers' narrow index probing those rowids
-        (looking up 8,000 wide paper rows costs more than scanning 25,000
-        index entries). Tiers: title, author and tag hits ranked by bm25;
-        then text-only hits ranked by bm25 while there are at most
-        BODY_RANK_LIMIT matches, else newest first. bm25 costs some 5 µs a
-        row, so beyond HEAD_RANK_LIMIT head hits those come as title hits,
-        then author and tag hits, each newest first. A newest-first tier walks
-        the date index backwards until the page is full, and a tier not used
-        gets LIMIT 0, which SQLite checks before it starts the tier's scan."""
-        inner, params = queryset.order_by().values("pk").query.sql_with_params()
-        end = offset + limit
+        One statement, which makes no set of matches twice. The filters are
+        applied in one of two ways. When the caller knows the few papers they
+        leave out (``excluded``: the unpublished ones), a match need only not
+        be one of those, which costs next to nothing per match and lets
+        counts and tiers read the index without making a set of thousands of
+        matches. Otherwise, or when words to leave out come with "or", the
+        matches the filters keep are made once (``kept``): by testing the
+        filters on each match when there are at most DRIVE_LIMIT, else on the
+        kept papers' narrow index (looking up 8,000 wide paper rows costs
+        more than scanning 25,000 index entries).
+
+        Tiers, best first: head hits (the words in the title, authors or
+        tags) ranked by bm25 over those columns, from the small head index;
+        beyond HEAD_RANK_LIMIT of them, title hits then the other head hits;
+        then text-only hits, ranked by bm25 up to BODY_RANK_LIMIT matches.
+        Tiers past a limit come latest added first, which FTS5 streams in
+        its own order, so a tier stops after the rows it needs (ranking
+        thousands of near-equal matches costs milliseconds and tells the
+        reader little). Each tier fetches only what the tiers above leave of
+        the page, and a tier given LIMIT 0 never starts its scan."""
+        end = int(offset) + int(limit)
         words = self.expression(query)
-        head = self.expression(query, columns=self.HEAD)
-        title = self.expression(query, columns="{title}")
+        # Words to leave out of one group of words (no "or") are left out of
+        # head hits by a set of the papers holding them; with "or" the
+        # matches are found first (``kept``).
+        dropped = [words for group in query.groups for words in group.exclude]
+        lean = excluded is not None and (len(query.groups) == 1 or not dropped)
+        full = "SELECT rowid FROM digests_paper_fts WHERE digests_paper_fts MATCH %s"
+        ctes, args = [], []
+        if excluded is not None:
+            out, params = excluded.order_by().values("pk").query.sql_with_params()
+            ctes += [
+                f"excluded(id) AS MATERIALIZED ({out})",
+                "outs(n) AS MATERIALIZED (SELECT count(*) FROM excluded)",
+            ]
+            args += params
+        if lean:  # usually none is out: then a match is not even looked up
+            scope = head_scope = "((SELECT n FROM outs) = 0 OR +rowid NOT IN excluded)"
+            ctes.append(f"total(n) AS MATERIALIZED (SELECT count(*) FROM ({full} AND {scope}))")
+            args.append(words)
+            if dropped:
+                head_scope += " AND +rowid NOT IN dropped"
+                ctes.append(f"dropped(id) AS MATERIALIZED ({full})")
+                args.append(" OR ".join('"' + " ".join(term) + '"' for term in dropped))
+        else:
+            scope = head_scope = "+rowid IN kept"
+            if excluded is not None:
+                ctes.append(f"kept(id) AS MATERIALIZED ({full} AND +rowid NOT IN excluded)")
+                args.append(words)
+            else:
+                inner, params = queryset.order_by().values("pk").query.sql_with_params()
 
-        def when(condition):
-            return f"LIMIT CASE WHEN {condition} THEN %s ELSE 0 END"
+                def keep(probe, condition):
+                    return (
+                        f"SELECT * FROM (SELECT kept.pk FROM ({inner}) AS kept "
+                        f"WHERE {probe} IN matched LIMIT CASE WHEN "
+                        f"(SELECT count(*) FROM matched) {condition} THEN -1 ELSE 0 END)"
+                    )
 
-        def newest(tier, condition, where):
+                ctes += [
+                    f"matched(id) AS MATERIALIZED ({full})",
+                    f"kept(id) AS MATERIALIZED ({keep('kept.pk', f'<= {DRIVE_LIMIT}')} "
+                    f"UNION ALL {keep('+kept.pk', f'> {DRIVE_LIMIT}')})",
+                ]
+                args += [words, *params, *params]
+            ctes.append("total(n) AS MATERIALIZED (SELECT count(*) FROM kept)")
+        # Head and title hits are counted on the head index, which holds no long
+        # text: a word to leave out is left out by ``kept``. The set of head
+        # hits is made only for ranking the text-only hits without them.
+        in_head = self.expression(query, exclusions=False)
+        in_title = self.expression(query, columns="{title}", exclusions=False)
+        short = "SELECT rowid FROM digests_paper_head_fts WHERE digests_paper_head_fts MATCH %s"
+        ctes += [
+            f"heads(n) AS MATERIALIZED (SELECT count(*) FROM ({short} AND {head_scope}))",
+            f"titles(n) AS MATERIALIZED (SELECT count(*) FROM ({short} AND {head_scope}))",
+            f"head(id) AS MATERIALIZED ({short} AND {head_scope})",
+        ]
+        args += [in_head, in_title, in_head]
+        total, heads, titles = (f"(SELECT n FROM {name})" for name in ("total", "heads", "titles"))
+
+        def tier(number, table, where, ranked, when, rows):
+            key, order = ("rank", "rank, rowid") if ranked else ("-rowid", "rowid DESC")
             return (
-                f"UNION ALL SELECT * FROM (SELECT {tier}, paper.id, -julianday(paper.arxiv_date), "
-                "0 FROM digests_paper AS paper INDEXED BY paper_date_idx "
-                f"WHERE {where} ORDER BY paper.arxiv_date DESC, paper.id {when(condition)}) "
+                f"SELECT * FROM (SELECT {number}, rowid, {key}, 0 FROM {table} "
+                f"WHERE {table} MATCH %s AND {where} ORDER BY {order} "
+                f"LIMIT CASE WHEN {when} THEN {rows} ELSE 0 END)"
             )
 
-        many_heads = "(SELECT n FROM heads) > %s"
-        sql = (
-            "WITH matched(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
-            "WHERE digests_paper_fts MATCH %s), "
-            "size(n) AS (SELECT count(*) FROM matched), "
-            "kept(id) AS MATERIALIZED ("
-            f"SELECT * FROM (SELECT kept.pk FROM ({inner}) AS kept WHERE kept.pk IN matched "
-            f"{when('(SELECT n FROM size) <= %s')}) UNION ALL "
-            f"SELECT * FROM (SELECT kept.pk FROM ({inner}) AS kept WHERE +kept.pk IN matched "
-            f"{when('(SELECT n FROM size) > %s')})), "
-            "head(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
-            "WHERE digests_paper_fts MATCH %s AND +rowid IN kept), "
-            "heads(n) AS MATERIALIZED (SELECT count(*) FROM head), "
-            "titled(id) AS MATERIALIZED (SELECT rowid FROM digests_paper_fts "
-            "WHERE digests_paper_fts MATCH %s AND +rowid IN head), "
-            "total(n) AS MATERIALIZED (SELECT count(*) FROM kept) "
-            "SELECT -1, n, 0, 0 FROM total "
-            "UNION ALL SELECT * FROM (SELECT 0, rowid, rank, 0 FROM digests_paper_fts "
-            "WHERE digests_paper_fts MATCH %s AND +rowid IN head "
-            f"ORDER BY rank, rowid {when('(SELECT n FROM heads) <= %s')}) "
-            + newest(0, many_heads, "+paper.id IN titled")
-            + newest(1, many_heads, "+paper.id IN head AND +paper.id NOT IN titled")
-            + "UNION ALL SELECT * FROM (SELECT 2, rowid, rank, 0 FROM digests_paper_fts "
-            "WHERE digests_paper_fts MATCH %s AND +rowid IN kept "
-            f"ORDER BY rank, rowid {when('(SELECT n FROM total) <= %s')}) "
-            + newest(2, "(SELECT n FROM total) > %s", "+paper.id IN kept AND +paper.id NOT IN head")
-        )
-        args = [words, *params, DRIVE_LIMIT, -1, *params, DRIVE_LIMIT, -1, head, title]  # -1: all
-        args += [head, HEAD_RANK_LIMIT, end]
-        args += [HEAD_RANK_LIMIT, end, HEAD_RANK_LIMIT, end]
-        args += [f"({words}) NOT ({head})", BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
+        fts, head_fts = "digests_paper_fts", "digests_paper_head_fts"
+        few_heads, few_matches = f"{heads} <= {HEAD_RANK_LIMIT}", f"{total} <= {BODY_RANK_LIMIT}"
+        after_titles, after_heads = f"max(0, {end} - {titles})", f"max(0, {end} - {heads})"
+        tiers = [
+            "SELECT -1, n, 0, 0 FROM total",
+            tier(0, head_fts, head_scope, True, few_heads, end),
+            tier(0, fts, scope, False, f"NOT {few_heads}", f"min({end}, {titles})"),
+            tier(
+                1, fts, scope, False, f"NOT {few_heads}", f"min({after_titles}, {heads} - {titles})"
+            ),
+            tier(2, fts, f"{scope} AND +rowid NOT IN head", True, few_matches, after_heads),
+            tier(
+                2, fts, scope, False, f"NOT {few_matches}", f"min({after_heads}, {total} - {heads})"
+            ),
+        ]
+        head_words = self.expression(query, columns=self.HEAD)
+        title_words = self.expression(query, columns="{title}")
+        args += [
+            in_head,
+            title_words,
+            f"({head_words}) NOT ({title_words})",
+            words,
+            f"({words}) NOT ({head_words})",
+        ]
+        sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(tiers)
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             return _total_and_page(cursor.fetchall(), offset, limit)
@@ -256,7 +312,7 @@ class PostgresBackend:
     def matching(self, queryset, query):
         return queryset.filter(search_vector=self.expression(query))
 
-    def ranked(self, queryset, query, offset, limit):
+    def ranked(self, queryset, query, offset, limit, excluded=None):
         """(total, ids of matches offset..offset+limit): see ``RankedPapers``.
 
         One statement: the matching papers the filters keep are found once
@@ -265,8 +321,10 @@ class PostgresBackend:
         author and tag hits are told and ranked by the small head vector,
         which sits in the row (migration 0010); text-only hits are ranked by
         the long vector while there are at most BODY_RANK_LIMIT matches, else
-        listed newest first, because ranking thousands of near-equal text
-        matches reads every long vector and tells the reader little."""
+        listed latest added first (as on SQLite), because ranking thousands
+        of near-equal text matches reads every long vector and tells the
+        reader little. ``excluded`` is for SQLite; the GIN index's bitmap
+        joins the filters here at no cost per match."""
         expression = self.expression(query)
         end = offset + limit
         # A head hit has a score; the rest NULL (one test of the head vector each).
@@ -296,8 +354,8 @@ class PostgresBackend:
             f"UNION ALL (SELECT 1, m.id, -ts_rank(paper.search_vector, {tsquery}), {days} "
             "FROM m JOIN digests_paper AS paper ON paper.id = m.id, total "
             "WHERE m.score IS NULL AND total.n <= %s ORDER BY 3, 4, m.id LIMIT %s) "
-            f"UNION ALL (SELECT 1, m.id, 0, {days} FROM m, total "
-            "WHERE m.score IS NULL AND total.n > %s ORDER BY m.newest DESC, m.id LIMIT %s)"
+            "UNION ALL (SELECT 1, m.id, 0, -m.id FROM m, total "
+            "WHERE m.score IS NULL AND total.n > %s ORDER BY m.id DESC LIMIT %s)"
         )
         args = [*params, end, *tsquery_params, BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
         with connection.cursor() as cursor:
@@ -359,16 +417,19 @@ class RankedPapers:
     more. The page's papers are fetched with their issue, section and tags,
     and their titles and snippets marked in Python: three queries in all."""
 
-    def __init__(self, queryset, query, expected=(0, 20)):
+    def __init__(self, queryset, query, expected=(0, 20), excluded=None):
         self.queryset = queryset
         self.query = query
+        self.excluded = excluded
         self.backend = backend()
         self.expected = expected  # (offset, limit) of the page the view will show
         self.total = None
         self.fetched = None  # (offset, ids) of the ids fetched last
 
     def _fetch(self, offset, limit):
-        self.total, ids = self.backend.ranked(self.queryset, self.query, offset, limit)
+        self.total, ids = self.backend.ranked(
+            self.queryset, self.query, offset, limit, excluded=self.excluded
+        )
         self.fetched = offset, ids
         return ids
 
@@ -395,7 +456,9 @@ class RankedPapers:
         if stop <= start or self.total == 0:
             return []
         ids = self._ids(start, stop)
-        papers = {paper.pk: paper for paper in self.queryset.filter(pk__in=ids).for_listing()}
+        # The ids are matches the filters kept: they need not be tested again.
+        fetched = self.queryset.model.objects.filter(pk__in=ids).for_listing()
+        papers = {paper.pk: paper for paper in fetched}
         ordered = [papers[pk] for pk in ids if pk in papers]
         return annotate_matches(ordered, self.query, self.backend)
 

@@ -16,11 +16,21 @@ import re
 TAG_NAMES = """(SELECT group_concat(t.name, ' ') FROM digests_taggedpaper tp
     JOIN taggit_tag t ON t.id = tp.tag_id WHERE tp.content_object_id = {paper})"""
 
+# Two paper indexes: every field, and the head (title, authors, tags) alone.
+# The head's word lists are short, so telling and ranking title, author and tag
+# hits among thousands of matches reads little (digests/search.py).
 SQLITE_PAPER_ROW = """INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract)
     VALUES (new.id, new.title, new.authors, """ + TAG_NAMES.format(paper="new.id") + """,
-            new.annotation_text, new.abstract);"""
+            new.annotation_text, new.abstract);
+    INSERT INTO digests_paper_head_fts(rowid, title, authors, tags)
+    VALUES (new.id, new.title, new.authors, """ + TAG_NAMES.format(paper="new.id") + ");"
+SQLITE_PAPER_GONE = """DELETE FROM digests_paper_fts WHERE rowid = old.id;
+    DELETE FROM digests_paper_head_fts WHERE rowid = old.id;"""
 
-SQLITE_TAGS_OF = "UPDATE digests_paper_fts SET tags = " + TAG_NAMES + " WHERE rowid = {paper};"
+SQLITE_TAGS_OF = "".join(
+    f"UPDATE {table} SET tags = " + TAG_NAMES + " WHERE rowid = {paper};"
+    for table in ("digests_paper_fts", "digests_paper_head_fts")
+)
 
 SQLITE_ISSUE_ROW = """INSERT INTO digests_issue_fts(rowid, title, intro)
     VALUES (new.id, new.title, new.intro_text);"""
@@ -34,16 +44,19 @@ SQLITE_CREATE = [
         tokenize = 'porter unicode61 remove_diacritics 2')""",
     """INSERT INTO digests_paper_fts(digests_paper_fts, rank)
         VALUES ('rank', 'bm25(10.0, 4.0, 4.0, 2.0, 1.0)')""",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS digests_paper_head_fts USING fts5(
+        title, authors, tags, tokenize = 'porter unicode61 remove_diacritics 2')""",
+    """INSERT INTO digests_paper_head_fts(digests_paper_head_fts, rank)
+        VALUES ('rank', 'bm25(10.0, 4.0, 4.0)')""",
     """CREATE VIRTUAL TABLE IF NOT EXISTS digests_issue_fts USING fts5(
         title, intro, tokenize = 'porter unicode61 remove_diacritics 2')""",
     """INSERT INTO digests_issue_fts(digests_issue_fts, rank) VALUES ('rank', 'bm25(10.0, 2.0)')""",
     "CREATE TRIGGER IF NOT EXISTS digests_paper_fts_insert AFTER INSERT ON digests_paper BEGIN "
     + SQLITE_PAPER_ROW + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_paper_fts_update AFTER UPDATE OF title, authors, annotation_text, "
-    "abstract ON digests_paper BEGIN DELETE FROM digests_paper_fts WHERE rowid = old.id; "
-    + SQLITE_PAPER_ROW + " END",
-    """CREATE TRIGGER IF NOT EXISTS digests_paper_fts_delete AFTER DELETE ON digests_paper BEGIN
-        DELETE FROM digests_paper_fts WHERE rowid = old.id; END""",
+    "abstract ON digests_paper BEGIN " + SQLITE_PAPER_GONE + SQLITE_PAPER_ROW + " END",
+    "CREATE TRIGGER IF NOT EXISTS digests_paper_fts_delete AFTER DELETE ON digests_paper BEGIN "
+    + SQLITE_PAPER_GONE + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_taggedpaper_fts_insert AFTER INSERT ON digests_taggedpaper BEGIN "
     + SQLITE_TAGS_OF.format(paper="new.content_object_id") + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_taggedpaper_fts_delete AFTER DELETE ON digests_taggedpaper BEGIN "
@@ -52,8 +65,11 @@ SQLITE_CREATE = [
     + SQLITE_TAGS_OF.format(paper="old.content_object_id")
     + SQLITE_TAGS_OF.format(paper="new.content_object_id") + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_tag_fts_rename AFTER UPDATE OF name ON taggit_tag BEGIN "
-    "UPDATE digests_paper_fts SET tags = " + TAG_NAMES.format(paper="digests_paper_fts.rowid")
-    + " WHERE rowid IN (SELECT content_object_id FROM digests_taggedpaper WHERE tag_id = new.id); END",
+    + "".join(
+        f"UPDATE {table} SET tags = " + TAG_NAMES.format(paper=f"{table}.rowid")
+        + " WHERE rowid IN (SELECT content_object_id FROM digests_taggedpaper WHERE tag_id = new.id);"
+        for table in ("digests_paper_fts", "digests_paper_head_fts")
+    ) + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_issue_fts_insert AFTER INSERT ON digests_issue BEGIN "
     + SQLITE_ISSUE_ROW + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_issue_fts_update AFTER UPDATE OF title, intro_text ON digests_issue "
@@ -64,19 +80,26 @@ SQLITE_CREATE = [
 
 SQLITE_FILL = [
     "DELETE FROM digests_paper_fts",
+    "DELETE FROM digests_paper_head_fts",
     "DELETE FROM digests_issue_fts",
     "INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract) "
     "SELECT p.id, p.title, p.authors, " + TAG_NAMES.format(paper="p.id")
     + ", p.annotation_text, p.abstract FROM digests_paper p",
+    "INSERT INTO digests_paper_head_fts(rowid, title, authors, tags) "
+    "SELECT rowid, title, authors, tags FROM digests_paper_fts",
     "INSERT INTO digests_issue_fts(rowid, title, intro) "
     "SELECT id, title, intro_text FROM digests_issue",
 ]
 
 SQLITE_TRIGGERS = [sql for sql in SQLITE_CREATE if "CREATE TRIGGER" in sql]
-SQLITE_DROP = [
+SQLITE_DROP_TRIGGERS = [
     "DROP TRIGGER IF EXISTS " + re.search(r"IF NOT EXISTS (\w+)", sql).group(1)
     for sql in SQLITE_TRIGGERS
-] + ["DROP TABLE IF EXISTS digests_paper_fts", "DROP TABLE IF EXISTS digests_issue_fts"]
+]
+SQLITE_DROP = SQLITE_DROP_TRIGGERS + [
+    f"DROP TABLE IF EXISTS {table}"
+    for table in ("digests_paper_fts", "digests_paper_head_fts", "digests_issue_fts")
+]
 
 GAP = "'''|'':1'::tsvector"
 
@@ -245,6 +268,12 @@ def ensure(connection):
                 return 0  # migration 0003 has not run yet: it will create everything
         _execute(connection, SQLITE_CREATE + SQLITE_FILL)
     return missing
+
+
+def add_sqlite_head_index(connection):
+    """Migration 0011: the head index, and triggers that keep both paper indexes."""
+    if connection.vendor == "sqlite":
+        _execute(connection, SQLITE_DROP_TRIGGERS + SQLITE_CREATE + SQLITE_FILL)
 
 
 def keep_head_in_row(connection):

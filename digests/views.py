@@ -287,10 +287,7 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         return f"Search and browse every paper featured in {name} by section, tag, year and issue."
 
     def get(self, request, *args, **kwargs):
-        self.filterset = PaperFilter(
-            filter_data(request.GET, self.page_kwarg),
-            queryset=Paper.objects.published().newest_first(),
-        )
+        self.filterset = PaperFilter.published(filter_data(request.GET, self.page_kwarg))
         response = super().get(request, *args, **kwargs)
         if self.invalid:
             response.status_code = 400
@@ -308,9 +305,7 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         if self.invalid:
             return Paper.objects.none()
         if self.filterset.ordering == "relevance" and self.search_query:
-            return search.RankedPapers(
-                self.filterset.unsearched_qs, self.search_query, expected=self.expected_page()
-            )
+            return self.filterset.ranked(expected=self.expected_page())
         return self.filterset.qs.for_listing()
 
     def expected_page(self):
@@ -385,9 +380,7 @@ def issue_bibtex(request, slug):
 
 def browser_bibtex(request):
     """The paper browser's current list (same filters) as one .bib file."""
-    filterset = PaperFilter(
-        filter_data(request.GET, "page"), queryset=Paper.objects.published().newest_first()
-    )
+    filterset = PaperFilter.published(filter_data(request.GET, "page"))
     if filterset.is_bound and not filterset.is_valid():
         errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in filterset.errors.items())
         return HttpResponse(

@@ -271,6 +271,7 @@ def _break_the_index():
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("DELETE FROM digests_paper_fts")
+            cursor.execute("DELETE FROM digests_paper_head_fts")
         else:
             cursor.execute("SET LOCAL session_replication_role = replica")  # triggers off
             cursor.execute("UPDATE digests_paper SET search_vector = NULL")
@@ -464,27 +465,117 @@ def test_count_and_page_come_from_one_query(tiers, django_assert_num_queries):
         assert [paper.title for paper in papers[4:6]] == ["Blimps", "Dirigibles"]
 
 
-def test_many_text_only_matches_come_newest_first(client, tiers, monkeypatch):
+def test_many_text_only_matches_come_latest_added_first(client, tiers, monkeypatch):
     monkeypatch.setattr(search, "BODY_RANK_LIMIT", 0)
+    # Added last, though its arXiv date is the oldest: the archive's order, not the dates.
+    PaperFactory(
+        issue=tiers[0].issue,
+        title="Gondolas",
+        annotation="A zeppelin.",
+        arxiv_date=date(2020, 1, 1),
+    )
     titles = results(client, q="zeppelin")
     assert titles[:2] == ["Zeppelin Zeppelin Zeppelin", "Zeppelin Flights"]
     assert set(titles[2:4]) == {"Airships", "Balloons"}  # authors and tags weigh the same
-    assert titles[4:] == ["Dirigibles", "Blimps"]  # newest first, abstract or not
+    assert titles[4:] == ["Gondolas", "Dirigibles", "Blimps"]  # abstract or not
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="bm25 is what SQLite limits")
-def test_many_head_matches_come_title_first_then_authors_and_tags_newest_first(
+def test_many_head_matches_come_title_first_then_authors_and_tags_latest_added_first(
     client, tiers, monkeypatch
 ):
     monkeypatch.setattr(search, "HEAD_RANK_LIMIT", 0)
     assert results(client, q="zeppelin") == [
-        "Zeppelin Zeppelin Zeppelin",  # title hits, newest first
+        "Zeppelin Zeppelin Zeppelin",  # title hits, latest added first
         "Zeppelin Flights",
-        "Balloons",  # then author and tag hits, newest first
+        "Balloons",  # then author and tag hits, latest added first
         "Airships",
         "Blimps",  # then text-only hits, ranked: annotation above abstract
         "Dirigibles",
     ]
+    # A page past the first takes each tier's rows after those above it.
+    papers = search.RankedPapers(
+        Paper.objects.published(), search.parse_query("zeppelin"), expected=(2, 2)
+    )
+    assert [paper.title for paper in papers[2:4]] == ["Balloons", "Airships"]
+    assert papers.count() == 6
+
+
+@pytest.mark.parametrize("limits", [(1000, 1000), (0, 1000), (1000, 0), (0, 0)])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zeppelin",
+        "zeppelin -hot",
+        "zeppelin -ann",
+        "zeppelin or nothing",
+        "zeppelin -hot or kites",
+        '"hot air"',
+        "kites",
+        "nowhere",
+    ],
+)
+def test_leaving_out_the_unpublished_papers_agrees_with_the_filters(
+    tiers, monkeypatch, limits, text
+):
+    """Without other filters a search leaves out the few unpublished papers
+    instead of testing the filters on each match: the same results."""
+    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", limits[0])
+    monkeypatch.setattr(search, "BODY_RANK_LIMIT", limits[1])
+    draft = IssueFactory(status="draft", published_at=None)
+    PaperFactory(issue=draft, title="Zeppelin Secrets", annotation="Hot air, kites.")
+    PaperFactory(issue=draft, title="Hidden", annotation="A zeppelin, kites.")
+    query = search.parse_query(text)
+
+    def ranked(**scope):
+        papers = search.RankedPapers(Paper.objects.published(), query, **scope)
+        return papers.count(), [paper.title for paper in papers[0:20]]
+
+    filtered = ranked()
+    assert ranked(excluded=Paper.objects.unpublished()) == filtered
+    assert "Zeppelin Secrets" not in filtered[1] and "Hidden" not in filtered[1]
+    everything = search.RankedPapers(
+        Paper.objects.all(), query, excluded=Paper.objects.filter(pk=0)
+    )
+    assert everything.count() >= filtered[0]
+
+
+def test_the_search_page_leaves_out_drafts_without_and_with_filters(client, tiers):
+    draft = IssueFactory(status="draft", published_at=None)
+    PaperFactory(issue=draft, section=tiers[0].section, title="Zeppelin Secrets", tags=["zeppelin"])
+    assert "Zeppelin Secrets" not in results(client, q="zeppelin")
+    assert "Zeppelin Secrets" not in results(client, q="zeppelin -hot")
+    assert "Zeppelin Secrets" not in results(client, q="zeppelin", tag="zeppelin")
+    assert "Zeppelin Secrets" not in results(client, q="zeppelin", section=tiers[0].section.slug)
+
+
+def test_edits_tags_renames_and_deletes_reach_the_head_hits(client, tiers, monkeypatch):
+    # Text-only hits come after every title, author and tag hit, latest added first.
+    monkeypatch.setattr(search, "BODY_RANK_LIMIT", 0)
+    PaperFactory(issue=tiers[0].issue, title="Gondolas", annotation="A zeppelin aerostat.")
+
+    def found(text):
+        pagecache.bump()
+        response = client.get(URL, {"q": text})
+        titles = [paper.title for paper in response.context["papers"]]
+        assert response.context["paginator"].count == len(titles)
+        return titles
+
+    assert found("zeppelin")[4:] == ["Gondolas", "Dirigibles", "Blimps"]
+    blimps = Paper.objects.get(title="Blimps")
+    blimps.title = "Blimps and a Zeppelin"
+    blimps.save()
+    assert "Blimps and a Zeppelin" in found("zeppelin")[:5]
+    assert found("zeppelin")[5:] == ["Gondolas", "Dirigibles"]
+    dirigibles = Paper.objects.get(title="Dirigibles")
+    dirigibles.tags.add("zeppelin")
+    assert found("zeppelin")[6:] == ["Gondolas"]
+    dirigibles.tags.clear()
+    assert found("zeppelin")[5:] == ["Gondolas", "Dirigibles"]
+    Tag.objects.filter(name="zeppelin").update(name="aerostat")
+    assert found("aerostat") == ["Balloons", "Gondolas"]  # the renamed tag is a head hit
+    Paper.objects.filter(title="Zeppelin Zeppelin Zeppelin").delete()
+    assert "Zeppelin Zeppelin Zeppelin" not in found("zeppelin")
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite chooses how to find matches")
