@@ -332,6 +332,11 @@ class Issue(models.Model):
         return ""
 
 
+LISTED_ISSUE_DEFERRED = [
+    f"issue__{name}" for name in ("search_vector", "intro", "intro_html", "intro_text")
+]
+
+
 class PaperQuerySet(models.QuerySet):
     listing_tags = False  # set by for_listing(): fetch the papers' tags with them
 
@@ -363,11 +368,12 @@ class PaperQuerySet(models.QuerySet):
         prefetching taggit's manager builds a filtered queryset for every
         paper, and even a plain prefetch makes a model per tagging; either
         cost more than the page's SQL (20 papers: 5 ms of Python). The stored
-        search vectors are left out: nothing shows them, and on PostgreSQL
-        they live out of line. ``with_issue=False`` where the papers are
-        prefetched from their issue, which sets it on each of them."""
+        search vectors and the issue's introduction are left out: a card
+        shows neither, and on PostgreSQL they live out of line, so each would
+        be fetched and sent 20 times over. ``with_issue=False`` where the
+        papers are prefetched from their issue, which sets it on each."""
         queryset = (
-            self.select_related("issue", "section").defer("issue__search_vector")
+            self.select_related("issue", "section").defer(*LISTED_ISSUE_DEFERRED)
             if with_issue
             else self.select_related("section")
         ).defer("search_vector", "search_head")
