@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -337,6 +337,12 @@ LISTED_ISSUE_DEFERRED = [
 ]
 
 
+CARD_FIELDS = [
+    *("title", "slug", "arxiv_date", "authors", "annotation_html", "annotation_text", "abstract"),
+    *("issue__title", "issue__slug", "section__name", "section__slug"),
+]
+
+
 class PaperQuerySet(models.QuerySet):
     listing_tags = False  # set by for_listing(): fetch the papers' tags with them
 
@@ -380,6 +386,12 @@ class PaperQuerySet(models.QuerySet):
         queryset.listing_tags = True
         return queryset
 
+    def for_cards(self):
+        """``for_listing()`` with only the fields a card shows
+        (digests/_paper_card.html), where nothing else of the papers is
+        used: search results, whose 20 papers make some 90 model objects."""
+        return self.for_listing().only(*CARD_FIELDS)
+
     def in_issue_order(self):
         return self.order_by("section__position", "section__name", "position", "pk")
 
@@ -400,15 +412,21 @@ def attach_tag_lists(papers):
     """Give each paper ``listed_tags``, in the order they were added: one query."""
     if not papers:
         return
-    rows = (
-        TaggedPaper.objects.filter(content_object_id__in=[paper.pk for paper in papers])
-        .order_by("pk")
-        .values_list("content_object_id", "tag_id", "tag__name", "tag__slug")
-    )
+    # Plain SQL: building this query with the ORM cost more than running it.
+    ids = [paper.pk for paper in papers]
+    db = papers[0]._state.db or "default"
+    with connections[db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT tp.content_object_id, t.id, t.name, t.slug FROM {TaggedPaper._meta.db_table} "
+            f"tp JOIN {Tag._meta.db_table} t ON t.id = tp.tag_id "
+            f"WHERE tp.content_object_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY tp.id",
+            ids,
+        )
+        rows = cursor.fetchall()
     tags, by_paper = {}, {}
     for paper_id, tag_id, name, slug in rows:
         if tag_id not in tags:
-            tags[tag_id] = Tag.from_db(rows.db, ["id", "name", "slug"], (tag_id, name, slug))
+            tags[tag_id] = Tag.from_db(db, ["id", "name", "slug"], (tag_id, name, slug))
         by_paper.setdefault(paper_id, []).append(tags[tag_id])
     for paper in papers:
         paper.listed_tags = by_paper.get(paper.pk, [])

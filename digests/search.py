@@ -457,7 +457,7 @@ class RankedPapers:
             return []
         ids = self._ids(start, stop)
         # The ids are matches the filters kept: they need not be tested again.
-        fetched = self.queryset.model.objects.filter(pk__in=ids).for_listing()
+        fetched = self.queryset.model.objects.filter(pk__in=ids).for_cards()
         papers = {paper.pk: paper for paper in fetched}
         ordered = [papers[pk] for pk in ids if pk in papers]
         return annotate_matches(ordered, self.query, self.backend)
