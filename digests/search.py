@@ -319,7 +319,8 @@ class PostgresBackend:
         (the GIN index of the long vector, which the index answers without
         reading a vector) and shared by the count and the tiers. Title,
         author and tag hits are told and ranked by the small head vector,
-        which sits in the row (migration 0010); text-only hits are ranked by
+        which sits in the row (migration 0010), and beyond HEAD_RANK_LIMIT
+        of them listed latest added first; text-only hits are ranked by
         the long vector while there are at most BODY_RANK_LIMIT matches, else
         listed latest added first (as on SQLite), because ranking thousands
         of near-equal text matches reads every long vector and tells the
@@ -327,6 +328,8 @@ class PostgresBackend:
         joins the filters here at no cost per match."""
         expression = self.expression(query)
         end = offset + limit
+        if excluded is not None:
+            return self._ranked_lean(query, expression, offset, limit, excluded)
         # A head hit has a score; the rest NULL (one test of the head vector each).
         matches = (
             queryset.filter(search_vector=expression)
@@ -347,17 +350,79 @@ class PostgresBackend:
         days = "(DATE '1970-01-01' - m.newest)"
         sql = (
             f"WITH m(id, score, newest) AS MATERIALIZED ({inner}), "
-            "total(n) AS (SELECT count(*) FROM m) "
+            "total(n) AS (SELECT count(*) FROM m), "
+            "heads(n) AS (SELECT count(*) FROM m WHERE m.score IS NOT NULL) "
             "SELECT -1, n, 0::float8, 0 FROM total "
             f"UNION ALL (SELECT 0, m.id, -m.score, {days} FROM m WHERE m.score IS NOT NULL "
-            "ORDER BY m.score DESC, m.newest DESC, m.id LIMIT %s) "
+            "ORDER BY m.score DESC, m.newest DESC, m.id "
+            "LIMIT CASE WHEN (SELECT n FROM heads) <= %s THEN %s ELSE 0 END) "
+            "UNION ALL (SELECT 0, m.id, 0, -m.id FROM m WHERE m.score IS NOT NULL "
+            "ORDER BY m.id DESC LIMIT CASE WHEN (SELECT n FROM heads) > %s THEN %s ELSE 0 END) "
             f"UNION ALL (SELECT 1, m.id, -ts_rank(paper.search_vector, {tsquery}), {days} "
             "FROM m JOIN digests_paper AS paper ON paper.id = m.id, total "
             "WHERE m.score IS NULL AND total.n <= %s ORDER BY 3, 4, m.id LIMIT %s) "
             "UNION ALL (SELECT 1, m.id, 0, -m.id FROM m, total "
             "WHERE m.score IS NULL AND total.n > %s ORDER BY m.id DESC LIMIT %s)"
         )
-        args = [*params, end, *tsquery_params, BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
+        args = [*params, HEAD_RANK_LIMIT, end, HEAD_RANK_LIMIT, end]
+        args += [*tsquery_params, BODY_RANK_LIMIT, end, BODY_RANK_LIMIT, end]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            return _total_and_page(cursor.fetchall(), offset, limit)
+
+    def _ranked_lean(self, query, expression, offset, limit, excluded):
+        """``ranked`` when no filter but the few ``excluded`` papers applies:
+        the count is the long vector's index bitmap less those, the head hits
+        come from the head vector's own index, and the text-only tier reads
+        only the rows it shows, so no set of thousands of matches is made.
+        Beyond HEAD_RANK_LIMIT head hits (ts_rank costs about 1 µs each),
+        those come latest added first too."""
+        end = offset + limit
+        out, out_params = excluded.order_by().values("pk").query.sql_with_params()
+        probe = excluded.model.objects.all()
+        tsquery, tsq = probe.query.get_compiler(connection=connection).compile(
+            expression.resolve_expression(probe.query)
+        )
+        # Words to leave out may sit in the long text only: then a head hit
+        # must match the long vector too.
+        full_too = any(group.exclude for group in query.groups)
+        head_where = f"p.search_head @@ {tsquery}" + (
+            f" AND p.search_vector @@ {tsquery}" if full_too else ""
+        )
+        args = [*out_params]
+        head_args = [*tsq, *(tsq if full_too else [])]
+        body = f"p.search_vector @@ {tsquery} AND NOT (p.search_head @@ {tsquery})"
+        kept = "p.id NOT IN (SELECT id FROM excluded)"
+        after_heads = "greatest(0, %s - (SELECT n FROM heads))"
+        sql = (
+            f"WITH excluded(id) AS MATERIALIZED ({out}), "
+            "total(n) AS MATERIALIZED (SELECT count(*) FROM digests_paper p "
+            f"WHERE p.search_vector @@ {tsquery} AND {kept}), "
+            # Counted only as far as the choices below need.
+            "heads(n) AS MATERIALIZED (SELECT count(*) FROM (SELECT 1 FROM digests_paper p "
+            f"WHERE {head_where} AND {kept} LIMIT %s) AS capped) "
+            "SELECT -1, n, 0::float8, 0 FROM total "
+            f"UNION ALL (SELECT 0, p.id, -ts_rank(p.search_head, {tsquery}), "
+            "(DATE '1970-01-01' - p.arxiv_date) FROM digests_paper p "
+            f"WHERE {head_where} AND {kept} ORDER BY 3, 4, p.id "
+            "LIMIT CASE WHEN (SELECT n FROM heads) <= %s THEN %s ELSE 0 END) "
+            "UNION ALL (SELECT 0, p.id, 0, -p.id FROM digests_paper p "
+            f"WHERE {head_where} AND {kept} ORDER BY p.id DESC "
+            "LIMIT CASE WHEN (SELECT n FROM heads) > %s THEN %s ELSE 0 END) "
+            f"UNION ALL (SELECT 1, p.id, -ts_rank(p.search_vector, {tsquery}), "
+            "(DATE '1970-01-01' - p.arxiv_date) FROM digests_paper p "
+            f"WHERE {body} AND {kept} ORDER BY 3, 4, p.id "
+            f"LIMIT CASE WHEN (SELECT n FROM total) <= %s THEN {after_heads} ELSE 0 END) "
+            f"UNION ALL (SELECT 1, p.id, 0, -p.id FROM digests_paper p WHERE {body} AND {kept} "
+            f"ORDER BY p.id DESC LIMIT CASE WHEN (SELECT n FROM total) > %s THEN {after_heads} "
+            "ELSE 0 END)"
+        )
+        # A tier given LIMIT 0 is never started; the text-only tiers are asked only
+        # for what the head hits leave of the page.
+        args += [*tsq, *head_args, max(HEAD_RANK_LIMIT, end) + 1]
+        args += [*tsq, *head_args, HEAD_RANK_LIMIT, end, *head_args, HEAD_RANK_LIMIT, end]
+        args += [*tsq, *tsq, *tsq, BODY_RANK_LIMIT, end]
+        args += [*tsq, *tsq, BODY_RANK_LIMIT, end]
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             return _total_and_page(cursor.fetchall(), offset, limit)
