@@ -124,6 +124,15 @@ class PaperFilter(django_filters.FilterSet):
         arxiv_id = self.arxiv_id_in(value) if value.strip() else None
         return queryset.filter(arxiv_id=arxiv_id) if arxiv_id else queryset
 
+    def result_rows(self, fields):
+        """SQL and parameters selecting ``fields`` (column names) of every
+        result, or None when there is none: with no filter but the words, the
+        index's matches less the papers left out, as ``ranked`` finds them."""
+        if self.search_query and not self.narrowed and self.left_out is not None:
+            return search.matching_rows(self.search_query, self.left_out, fields)
+        papers = self.qs.order_by().values_list(*fields)
+        return None if papers.query.is_empty() else papers.query.sql_with_params()
+
     def filter_queryset(self, queryset):
         # Only the filters asked for: django-filter calls each one, and to find
         # that no tag was chosen it evaluates an empty queryset (about 1 ms).

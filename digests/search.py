@@ -142,6 +142,15 @@ class SqliteBackend:
             groups.append("(" + sql + ")")
         return " OR ".join(groups)
 
+    def matching_rows(self, query, excluded, fields):
+        out, params = excluded.order_by().values("pk").query.sql_with_params()
+        columns = ", ".join(f"p.{name}" for name in fields)
+        return (
+            f"SELECT {columns} FROM digests_paper p WHERE p.id IN (SELECT rowid FROM "
+            f"digests_paper_fts WHERE digests_paper_fts MATCH %s AND rowid NOT IN ({out}))",
+            [self.expression(query), *params],
+        )
+
     def matching(self, queryset, query):
         return queryset.filter(
             pk__in=RawSQL(
@@ -312,6 +321,11 @@ class PostgresBackend:
     def matching(self, queryset, query):
         return queryset.filter(search_vector=self.expression(query))
 
+    def matching_rows(self, query, excluded, fields):
+        matches = excluded.model.objects.filter(search_vector=self.expression(query)).order_by()
+        matches = matches.exclude(pk__in=excluded.order_by().values("pk"))
+        return matches.values_list(*fields).query.sql_with_params()
+
     def ranked(self, queryset, query, offset, limit, excluded=None):
         """(total, ids of matches offset..offset+limit): see ``RankedPapers``.
 
@@ -471,6 +485,13 @@ def backend():
 def matching(queryset, query):
     """``queryset`` narrowed to the papers that match ``query`` (any order)."""
     return backend().matching(queryset, query)
+
+
+def matching_rows(query, excluded, fields):
+    """SQL and parameters selecting ``fields`` (column names) of every paper
+    that matches ``query`` but those of ``excluded`` (a few papers), with no
+    filter tested on each match."""
+    return backend().matching_rows(query, excluded, fields)
 
 
 class RankedPapers:

@@ -17,7 +17,7 @@ from taggit.models import Tag
 
 from . import citations, fragments, search
 from .comment_views import CommentsMixin
-from .facets import paper_facets
+from .facets import FACET_FIELDS, paper_facets
 from .filters import PaperFilter, filter_data
 from .models import TAG_ISSUE, Issue, Paper, Section, public_tags, published_q
 from .related import related_papers
@@ -345,7 +345,8 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
             "year": [int(cleaned["year"])] if cleaned.get("year") else [],
             "issue": [cleaned["issue"].slug] if cleaned.get("issue") else [],
         }
-        context["facets"] = paper_facets(self.filterset.qs, self.request.GET, chosen)
+        results = self.filterset.result_rows(FACET_FIELDS)
+        context["facets"] = paper_facets(results, self.request.GET, chosen)
         context["chosen_filters"] = [
             option for facet in context["facets"] for option in facet.options if option.chosen
         ]

@@ -46,7 +46,7 @@ PAGES = {
     "section": (lambda issue: issue.papers.first().section.get_absolute_url(), 4),
     "tag index": (lambda issue: reverse("digests:tag_list"), 1),
     "tag": (lambda issue: reverse("digests:tag", args=["llm"]), 4),
-    "browser": (lambda issue: reverse("digests:paper_list"), 7),
+    "browser": (lambda issue: reverse("digests:paper_list"), 4),
     "issues feed": (lambda issue: reverse("digests:feed"), 3),
     "papers feed": (lambda issue: reverse("digests:papers_feed_json"), 2),
     "tag feed": (lambda issue: reverse("digests:tag_feed", args=["llm"]), 3),
@@ -56,15 +56,15 @@ PAGES = {
     "subscribe": (lambda issue: reverse("digests:subscribe"), 1),
     "browser filtered": (
         lambda issue: reverse("digests:paper_list") + "?tag=llm&tag=efficiency&year=2023&q=study",
-        9,
+        6,
     ),
     # Best match first: the count with one page of ranked ids (one query), its papers
-    # and tags, four facets, matching issues, and the tag filter's validation.
-    # Snippets are marked in Python from the papers' text: no query.
-    "search": (lambda issue: reverse("digests:search") + "?q=study+-nothing&tag=llm", 9),
+    # and tags, the four facets (one query), matching issues, and the tag filter's
+    # validation. Snippets are marked in Python from the papers' text: no query.
+    "search": (lambda issue: reverse("digests:search") + "?q=study+-nothing&tag=llm", 6),
     "search by date": (
         lambda issue: reverse("digests:search") + '?q="study of"+or+turing&order=-date',
-        8,
+        5,
     ),
 }
 
