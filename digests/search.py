@@ -125,9 +125,10 @@ class SqliteBackend:
     language = snippets.SQLITE
 
     @staticmethod
-    def expression(query, columns=None, exclusions=True):
+    def expression(query, columns=None, exclusions=True, scoped=False):
         """FTS5 MATCH text; with ``columns``, the words must be found in those;
-        without ``exclusions``, the words to leave out are not part of it."""
+        without ``exclusions``, the words to leave out are not part of it;
+        ``scoped``: the words to leave out are left out of ``columns`` only."""
 
         def term(words):
             return '"' + " ".join(words) + '"'  # words are \w+ only: nothing to escape
@@ -135,10 +136,13 @@ class SqliteBackend:
         groups = []
         for group in query.groups:
             sql = "(" + " AND ".join(term(words) for words in group.include) + ")"
-            if columns:
-                sql = f"({columns} : {sql})"
-            for words in group.exclude if exclusions else ():
-                sql += " NOT " + term(words)
+            left_out = "".join(" NOT " + term(w) for w in (group.exclude if exclusions else ()))
+            if columns and scoped:
+                sql = f"({columns} : ({sql}{left_out}))"
+            else:
+                if columns:
+                    sql = f"({columns} : {sql})"
+                sql += left_out
             groups.append("(" + sql + ")")
         return " OR ".join(groups)
 
@@ -228,11 +232,13 @@ class SqliteBackend:
                 ]
                 args += [words, *params, *params]
             ctes.append("total(n) AS MATERIALIZED (SELECT count(*) FROM kept)")
-        # Head and title hits are counted on the head index, which holds no long
-        # text: a word to leave out is left out by ``kept``. The set of head
-        # hits is made only for ranking the text-only hits without them.
-        in_head = self.expression(query, exclusions=False)
-        in_title = self.expression(query, columns="{title}", exclusions=False)
+        # A head hit: one group's words in the title, authors or tags and none
+        # of its words to leave out there, among the matches (as on PostgreSQL).
+        # The head index tells and counts them; a word to leave out that sits
+        # in the long text is left out by ``kept`` or ``dropped``. The set of
+        # head hits is made only for ranking the text-only hits without them.
+        in_head = self.expression(query, columns=self.HEAD, scoped=True)
+        in_title = self.expression(query, columns="{title}", scoped=True)
         short = "SELECT rowid FROM digests_paper_head_fts WHERE digests_paper_head_fts MATCH %s"
         ctes += [
             f"heads(n) AS MATERIALIZED (SELECT count(*) FROM ({short} AND {head_scope}))",
@@ -256,23 +262,26 @@ class SqliteBackend:
         tiers = [
             "SELECT -1, n, 0, 0 FROM total",
             tier(0, head_fts, head_scope, True, few_heads, end),
-            tier(0, fts, scope, False, f"NOT {few_heads}", f"min({end}, {titles})"),
+            tier(0, head_fts, head_scope, False, f"NOT {few_heads}", f"min({end}, {titles})"),
             tier(
-                1, fts, scope, False, f"NOT {few_heads}", f"min({after_titles}, {heads} - {titles})"
+                1,
+                head_fts,
+                head_scope,
+                False,
+                f"NOT {few_heads}",
+                f"min({after_titles}, {heads} - {titles})",
             ),
             tier(2, fts, f"{scope} AND +rowid NOT IN head", True, few_matches, after_heads),
             tier(
                 2, fts, scope, False, f"NOT {few_matches}", f"min({after_heads}, {total} - {heads})"
             ),
         ]
-        head_words = self.expression(query, columns=self.HEAD)
-        title_words = self.expression(query, columns="{title}")
         args += [
             in_head,
-            title_words,
-            f"({head_words}) NOT ({title_words})",
+            in_title,
+            f"({in_head}) NOT ({in_title})",
             words,
-            f"({words}) NOT ({head_words})",
+            f"({words}) NOT ({in_head})",
         ]
         sql = "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(tiers)
         with connection.cursor() as cursor:
@@ -543,7 +552,8 @@ class RankedPapers:
             return []
         ids = self._ids(start, stop)
         # The ids are matches the filters kept: they need not be tested again.
-        fetched = self.queryset.model.objects.filter(pk__in=ids).for_cards()
+        fetched = self.queryset.model.objects.using(self.queryset.db).filter(pk__in=ids)
+        fetched = fetched.for_cards()
         papers = {paper.pk: paper for paper in fetched}
         ordered = [papers[pk] for pk in ids if pk in papers]
         return annotate_matches(ordered, self.query, self.backend)

@@ -546,6 +546,29 @@ def test_leaving_out_the_unpublished_papers_agrees_with_the_filters(
     assert everything.count() >= filtered[0]
 
 
+@pytest.mark.parametrize("lean", [True, False])
+@pytest.mark.parametrize("limits", [(1000, 1000), (0, 1000), (1000, 0), (0, 0)])
+def test_or_with_a_word_left_out_lists_every_match_once(monkeypatch, limits, lean):
+    """A head hit means the same in every tier: here "Zeppelin" matches only
+    through "kites", so it is a text-only hit, counted once and listed once."""
+    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", limits[0])
+    monkeypatch.setattr(search, "BODY_RANK_LIMIT", limits[1])
+    issue = IssueFactory()
+    PaperFactory(issue=issue, title="Gliders", annotation="Like kites.")
+    PaperFactory(issue=issue, title="Kites", annotation="Paper.")
+    PaperFactory(issue=issue, title="Zeppelin", annotation="Hot air and kites.")
+    papers = search.RankedPapers(
+        Paper.objects.published(),
+        search.parse_query("zeppelin -hot or kites"),
+        excluded=Paper.objects.unpublished() if lean else None,
+    )
+    assert papers.count() == 3
+    assert sorted(paper.title for paper in papers[0:20]) == ["Gliders", "Kites", "Zeppelin"]
+    assert [paper.title for paper in papers[0:1]] + [p.title for p in papers[1:3]] == [
+        paper.title for paper in papers[0:3]
+    ]
+
+
 def test_the_search_page_leaves_out_drafts_without_and_with_filters(client, tiers):
     draft = IssueFactory(status="draft", published_at=None)
     PaperFactory(issue=draft, section=tiers[0].section, title="Zeppelin Secrets", tags=["zeppelin"])
