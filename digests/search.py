@@ -150,8 +150,11 @@ class SqliteBackend:
         out, params = excluded.order_by().values("pk").query.sql_with_params()
         columns = ", ".join(f"p.{name}" for name in fields)
         return (
-            f"SELECT {columns} FROM digests_paper p WHERE p.id IN (SELECT rowid FROM "
-            f"digests_paper_fts WHERE digests_paper_fts MATCH %s AND rowid NOT IN ({out}))",
+            # CROSS JOIN: SQLite goes from each match to its paper, never
+            # through every paper to see whether it matched.
+            f"SELECT {columns} FROM (SELECT rowid AS id FROM digests_paper_fts "
+            f"WHERE digests_paper_fts MATCH %s AND rowid NOT IN ({out})) AS m "
+            "CROSS JOIN digests_paper p ON p.id = m.id",
             [self.expression(query), *params],
         )
 
