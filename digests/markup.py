@@ -43,11 +43,19 @@ def sanitize(html):
     )
 
 
+# Tags that end a line of text: a space in their place. Inline tags (strong,
+# em, code, a, sub...) sit inside words and leave nothing: "**W**eights" is one word.
+_BREAKING_TAG = re.compile(
+    r"</?(?:p|br|hr|li|ul|ol|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|div)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
 def html_to_text(html):
     """The words of rendered HTML as plain text, for the search index and snippets."""
     if not html:
         return ""
-    text = re.sub(r"<[^>]*>", " ", html)
+    text = re.sub(r"<[^>]*>", "", _BREAKING_TAG.sub(" ", html))
     return " ".join(unescape(text).split())
 
 

@@ -3,7 +3,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from digests.markup import ALLOWED_TAGS, render_markdown
+from digests.markup import ALLOWED_TAGS, html_to_text, render_markdown
 
 
 def test_markdown_becomes_html():
@@ -76,3 +76,27 @@ def test_headings_in_an_annotation_sit_below_the_page_headings():
     assert "<h4>Big</h4>" in html
     assert "<h5>Smaller</h5>" in html
     assert "<h6>Smallest</h6>" in html
+
+
+def test_plain_text_keeps_words_whole_across_inline_markup():
+    html = render_markdown(
+        "Wanda (pruning by **W**eights **and a**ctivations) uses `top`-k.\n\n"
+        "- one item\n- two\n\nA [link](https://example.org)ed word.<br>Next"
+    )
+    text = html_to_text(html)
+    assert "(pruning by Weights and activations) uses top-k." in text
+    assert "one item two" in text  # list items and paragraphs still part words
+    assert "A linked word." in text
+    assert "uses top-k. one item" in text
+
+
+@pytest.mark.django_db
+def test_a_word_split_by_bold_letters_is_found_by_search(client):
+    from digests.models import Paper
+
+    from .factories import PaperFactory
+
+    PaperFactory(title="Sparse Models", annotation="Pruning by **W**eights and **a**ctivations.")
+    assert Paper.objects.get().annotation_text == "Pruning by Weights and activations."
+    response = client.get("/search/", {"q": "weights activations"})
+    assert [paper.title for paper in response.context["papers"]] == ["Sparse Models"]
