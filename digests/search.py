@@ -417,7 +417,8 @@ class PostgresBackend:
         )
         args = [*out_params]
         head_args = [*tsq, *(tsq if full_too else [])]
-        body = f"p.search_vector @@ {tsquery} AND NOT (p.search_head @@ {tsquery})"
+        # IS NOT TRUE: a paper whose head vector is missing is a text-only hit.
+        body = f"p.search_vector @@ {tsquery} AND (p.search_head @@ {tsquery}) IS NOT TRUE"
         kept = "p.id NOT IN (SELECT id FROM excluded)"
         after_heads = "greatest(0, %s - (SELECT n FROM heads))"
         sql = (

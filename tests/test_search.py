@@ -569,6 +569,30 @@ def test_or_with_a_word_left_out_lists_every_match_once(monkeypatch, limits, lea
     ]
 
 
+@pytest.mark.parametrize("limits", [(1000, 1000), (0, 1000), (1000, 0), (0, 0), (2, 3)])
+def test_every_page_together_lists_each_match_once(tiers, monkeypatch, limits):
+    """Paging two at a time through every tier, in both ways of applying the
+    filters, lists exactly the papers the index matches, each once."""
+    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", limits[0])
+    monkeypatch.setattr(search, "BODY_RANK_LIMIT", limits[1])
+    draft = IssueFactory(status="draft", published_at=None)
+    PaperFactory(issue=draft, title="Zeppelin Secrets", annotation="Hot air, kites.")
+    PaperFactory(issue=tiers[0].issue, title="Kites and Hot Air", authors="Zed Zeppelin")
+    published = Paper.objects.published()
+    for text in ["zeppelin", "zeppelin -hot", "zeppelin -hot or kites", '"hot air" or zeppelin']:
+        query = search.parse_query(text)
+        expected = sorted(search.matching(published, query).values_list("title", flat=True))
+        for excluded in (None, Paper.objects.unpublished()):
+            listed = []
+            for start in range(0, len(expected) + 2, 2):
+                papers = search.RankedPapers(
+                    published, query, expected=(start, 2), excluded=excluded
+                )
+                assert papers.count() == len(expected), (text, excluded)
+                listed += [paper.title for paper in papers[start : start + 2]]
+            assert sorted(listed) == expected, (text, excluded is None)
+
+
 def test_the_search_page_leaves_out_drafts_without_and_with_filters(client, tiers):
     draft = IssueFactory(status="draft", published_at=None)
     PaperFactory(issue=draft, section=tiers[0].section, title="Zeppelin Secrets", tags=["zeppelin"])
