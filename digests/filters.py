@@ -89,15 +89,17 @@ class PaperFilter(django_filters.FilterSet):
         """Whether a filter other than the words and the order was asked for."""
         return any(name in self.data for name in self.filters if name not in ("q", "order"))
 
+    @property
+    def excluded(self):
+        """The few papers the filters leave out, when nothing but the words and
+        visibility applies (else None): a match need only not be one of them,
+        which spares testing the filters on thousands of matches."""
+        return None if self.narrowed else self.left_out
+
     def ranked(self, expected=(0, 20)):
-        """The papers that match the words, best first (``search.RankedPapers``).
-        With no other filter, a match need only not be one of the few papers
-        left out, which spares testing the filters on thousands of matches."""
+        """The papers that match the words, best first (``search.RankedPapers``)."""
         return search.RankedPapers(
-            self.unsearched_qs,
-            self.search_query,
-            expected=expected,
-            excluded=None if self.narrowed else self.left_out,
+            self.unsearched_qs, self.search_query, expected=expected, excluded=self.excluded
         )
 
     @staticmethod
@@ -128,8 +130,8 @@ class PaperFilter(django_filters.FilterSet):
         """SQL and parameters selecting ``fields`` (column names) of every
         result, or None when there is none: with no filter but the words, the
         index's matches less the papers left out, as ``ranked`` finds them."""
-        if self.search_query and not self.narrowed and self.left_out is not None:
-            return search.matching_rows(self.search_query, self.left_out, fields)
+        if self.search_query and self.excluded is not None:
+            return search.matching_rows(self.search_query, self.excluded, fields)
         papers = self.qs.order_by().values_list(*fields)
         return None if papers.query.is_empty() else papers.query.sql_with_params()
 

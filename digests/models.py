@@ -524,7 +524,11 @@ class Paper(models.Model):
     objects = PaperManager.from_queryset(PaperQuerySet)()
     history = PaperHistory(
         excluded_fields=[
-            "annotation_html", "annotation_text", "search_vector", "search_head", "updated_at"
+            "annotation_html",
+            "annotation_text",
+            "search_vector",
+            "search_head",
+            "updated_at",
         ],
         bases=[TagsSnapshot],
     )

@@ -274,9 +274,7 @@ class PageCacheMiddleware:
         if request.method not in ("GET", "HEAD") or not settings.DIGESTS_PAGE_CACHE:
             return False
         # Preview links show drafts: never look them up nor store them, whatever headers say.
-        if request.path.startswith(
-            ("/admin/", "/healthz", "/static/", "/comments/", "/preview/")
-        ):
+        if request.path.startswith(("/admin/", "/healthz", "/static/", "/comments/", "/preview/")):
             return False
         cookies = request.COOKIES
         return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies

@@ -125,18 +125,19 @@ class SqliteBackend:
     language = snippets.SQLITE
 
     @staticmethod
-    def expression(query, columns=None, exclusions=True, scoped=False):
+    def term(words):
+        """One word or a phrase as FTS5 text (words are \\w+ only: nothing to escape)."""
+        return '"' + " ".join(words) + '"'
+
+    @classmethod
+    def expression(cls, query, columns=None, scoped=False):
         """FTS5 MATCH text; with ``columns``, the words must be found in those;
-        without ``exclusions``, the words to leave out are not part of it;
         ``scoped``: the words to leave out are left out of ``columns`` only."""
-
-        def term(words):
-            return '"' + " ".join(words) + '"'  # words are \w+ only: nothing to escape
-
+        term = cls.term
         groups = []
         for group in query.groups:
             sql = "(" + " AND ".join(term(words) for words in group.include) + ")"
-            left_out = "".join(" NOT " + term(w) for w in (group.exclude if exclusions else ()))
+            left_out = "".join(" NOT " + term(words) for words in group.exclude)
             if columns and scoped:
                 sql = f"({columns} : ({sql}{left_out}))"
             else:
@@ -147,7 +148,7 @@ class SqliteBackend:
         return " OR ".join(groups)
 
     def matching_rows(self, query, excluded, fields):
-        out, params = excluded.order_by().values("pk").query.sql_with_params()
+        out, params = _ids_sql(excluded)
         columns = ", ".join(f"p.{name}" for name in fields)
         return (
             # CROSS JOIN: SQLite goes from each match to its paper, never
@@ -199,7 +200,7 @@ class SqliteBackend:
         full = "SELECT rowid FROM digests_paper_fts WHERE digests_paper_fts MATCH %s"
         ctes, args = [], []
         if excluded is not None:
-            out, params = excluded.order_by().values("pk").query.sql_with_params()
+            out, params = _ids_sql(excluded)
             ctes += [
                 f"excluded(id) AS MATERIALIZED ({out})",
                 "outs(n) AS MATERIALIZED (SELECT count(*) FROM excluded)",
@@ -212,14 +213,14 @@ class SqliteBackend:
             if dropped:
                 head_scope += " AND +rowid NOT IN dropped"
                 ctes.append(f"dropped(id) AS MATERIALIZED ({full})")
-                args.append(" OR ".join('"' + " ".join(term) + '"' for term in dropped))
+                args.append(" OR ".join(self.term(words) for words in dropped))
         else:
             scope = head_scope = "+rowid IN kept"
             if excluded is not None:
                 ctes.append(f"kept(id) AS MATERIALIZED ({full} AND +rowid NOT IN excluded)")
                 args.append(words)
             else:
-                inner, params = queryset.order_by().values("pk").query.sql_with_params()
+                inner, params = _ids_sql(queryset)
 
                 def keep(probe, condition):
                     return (
@@ -301,7 +302,7 @@ class SqliteBackend:
 
     def similar_ids(self, queryset, words, limit):
         expression = " OR ".join(f'"{word}"' for word in words)
-        inner, params = queryset.order_by().values("pk").query.sql_with_params()
+        inner, params = _ids_sql(queryset)
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT rowid FROM digests_paper_fts WHERE digests_paper_fts MATCH %s "
@@ -404,7 +405,7 @@ class PostgresBackend:
         Beyond HEAD_RANK_LIMIT head hits (ts_rank costs about 1 µs each),
         those come latest added first too."""
         end = offset + limit
-        out, out_params = excluded.order_by().values("pk").query.sql_with_params()
+        out, out_params = _ids_sql(excluded)
         probe = excluded.model.objects.all()
         tsquery, tsq = probe.query.get_compiler(connection=connection).compile(
             expression.resolve_expression(probe.query)
@@ -473,6 +474,11 @@ class PostgresBackend:
             .order_by("-rank", "pk")
             .values_list("pk", flat=True)[:limit]
         )
+
+
+def _ids_sql(queryset):
+    """SQL and parameters selecting the ids of ``queryset``'s papers."""
+    return queryset.order_by().values("pk").query.sql_with_params()
 
 
 def _total_and_page(rows, offset, limit):

@@ -19,17 +19,24 @@ TAG_NAMES = """(SELECT group_concat(t.name, ' ') FROM digests_taggedpaper tp
 # Two paper indexes: every field, and the head (title, authors, tags) alone.
 # The head's word lists are short, so telling and ranking title, author and tag
 # hits among thousands of matches reads little (digests/search.py).
-SQLITE_PAPER_ROW = """INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract)
-    VALUES (new.id, new.title, new.authors, """ + TAG_NAMES.format(paper="new.id") + """,
+SQLITE_PAPER_ROW = (
+    """INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract)
+    VALUES (new.id, new.title, new.authors, """
+    + TAG_NAMES.format(paper="new.id")
+    + """,
             new.annotation_text, new.abstract);
     INSERT INTO digests_paper_head_fts(rowid, title, authors, tags)
-    VALUES (new.id, new.title, new.authors, """ + TAG_NAMES.format(paper="new.id") + ");"
+    VALUES (new.id, new.title, new.authors, """
+    + TAG_NAMES.format(paper="new.id")
+    + ");"
+)
 SQLITE_PAPER_GONE = """DELETE FROM digests_paper_fts WHERE rowid = old.id;
     DELETE FROM digests_paper_head_fts WHERE rowid = old.id;"""
 
+SQLITE_PAPER_INDEXES = ("digests_paper_fts", "digests_paper_head_fts")
 SQLITE_TAGS_OF = "".join(
     f"UPDATE {table} SET tags = " + TAG_NAMES + " WHERE rowid = {paper};"
-    for table in ("digests_paper_fts", "digests_paper_head_fts")
+    for table in SQLITE_PAPER_INDEXES
 )
 
 SQLITE_ISSUE_ROW = """INSERT INTO digests_issue_fts(rowid, title, intro)
@@ -52,26 +59,34 @@ SQLITE_CREATE = [
         title, intro, tokenize = 'porter unicode61 remove_diacritics 2')""",
     """INSERT INTO digests_issue_fts(digests_issue_fts, rank) VALUES ('rank', 'bm25(10.0, 2.0)')""",
     "CREATE TRIGGER IF NOT EXISTS digests_paper_fts_insert AFTER INSERT ON digests_paper BEGIN "
-    + SQLITE_PAPER_ROW + " END",
+    + SQLITE_PAPER_ROW
+    + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_paper_fts_update AFTER UPDATE OF title, authors, annotation_text, "
     "abstract ON digests_paper BEGIN " + SQLITE_PAPER_GONE + SQLITE_PAPER_ROW + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_paper_fts_delete AFTER DELETE ON digests_paper BEGIN "
-    + SQLITE_PAPER_GONE + " END",
+    + SQLITE_PAPER_GONE
+    + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_taggedpaper_fts_insert AFTER INSERT ON digests_taggedpaper BEGIN "
-    + SQLITE_TAGS_OF.format(paper="new.content_object_id") + " END",
+    + SQLITE_TAGS_OF.format(paper="new.content_object_id")
+    + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_taggedpaper_fts_delete AFTER DELETE ON digests_taggedpaper BEGIN "
-    + SQLITE_TAGS_OF.format(paper="old.content_object_id") + " END",
+    + SQLITE_TAGS_OF.format(paper="old.content_object_id")
+    + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_taggedpaper_fts_update AFTER UPDATE ON digests_taggedpaper BEGIN "
     + SQLITE_TAGS_OF.format(paper="old.content_object_id")
-    + SQLITE_TAGS_OF.format(paper="new.content_object_id") + " END",
+    + SQLITE_TAGS_OF.format(paper="new.content_object_id")
+    + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_tag_fts_rename AFTER UPDATE OF name ON taggit_tag BEGIN "
     + "".join(
-        f"UPDATE {table} SET tags = " + TAG_NAMES.format(paper=f"{table}.rowid")
+        f"UPDATE {table} SET tags = "
+        + TAG_NAMES.format(paper=f"{table}.rowid")
         + " WHERE rowid IN (SELECT content_object_id FROM digests_taggedpaper WHERE tag_id = new.id);"
-        for table in ("digests_paper_fts", "digests_paper_head_fts")
-    ) + " END",
+        for table in SQLITE_PAPER_INDEXES
+    )
+    + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_issue_fts_insert AFTER INSERT ON digests_issue BEGIN "
-    + SQLITE_ISSUE_ROW + " END",
+    + SQLITE_ISSUE_ROW
+    + " END",
     "CREATE TRIGGER IF NOT EXISTS digests_issue_fts_update AFTER UPDATE OF title, intro_text ON digests_issue "
     "BEGIN DELETE FROM digests_issue_fts WHERE rowid = old.id; " + SQLITE_ISSUE_ROW + " END",
     """CREATE TRIGGER IF NOT EXISTS digests_issue_fts_delete AFTER DELETE ON digests_issue BEGIN
@@ -83,7 +98,8 @@ SQLITE_FILL = [
     "DELETE FROM digests_paper_head_fts",
     "DELETE FROM digests_issue_fts",
     "INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract) "
-    "SELECT p.id, p.title, p.authors, " + TAG_NAMES.format(paper="p.id")
+    "SELECT p.id, p.title, p.authors, "
+    + TAG_NAMES.format(paper="p.id")
     + ", p.annotation_text, p.abstract FROM digests_paper p",
     "INSERT INTO digests_paper_head_fts(rowid, title, authors, tags) "
     "SELECT rowid, title, authors, tags FROM digests_paper_fts",
@@ -261,9 +277,7 @@ def ensure(connection):
     missing = missing_triggers(connection)
     if missing:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM sqlite_master WHERE name = 'digests_paper_fts'"
-            )
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'digests_paper_fts'")
             if not cursor.fetchone()[0]:
                 return 0  # migration 0003 has not run yet: it will create everything
         _execute(connection, SQLITE_CREATE + SQLITE_FILL)
