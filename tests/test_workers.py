@@ -1,0 +1,173 @@
+"""The gunicorn worker shares a burst of kept-alive connections between the workers
+(config/workers.py), so no single process, on one core, ends up serving them all."""
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from config import workers
+
+from .servers import ROOT, free_port, manage, project_env
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/net/tcp").exists(), reason="reads connections from Linux's /proc"
+)
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+@pytest.fixture(scope="module")
+def static_site(tmp_path_factory):
+    var = tmp_path_factory.mktemp("workers")
+    env = project_env(
+        SECRET_KEY="test-secret-key-" + "w" * 40,
+        DIGESTS_VAR_DIR=str(var),
+        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
+        REDIS_URL="",
+    )
+    manage("migrate", "--noinput", env=env)
+    manage("collectstatic", "--noinput", env=env)
+    return env
+
+
+def start(env, port, workers_count, threads, worker_class=None):
+    env = {**env, "GUNICORN_THREADS": str(threads), "GUNICORN_LOGLEVEL": "warning"}
+    if worker_class:
+        env["GUNICORN_WORKER_CLASS"] = worker_class
+    process = subprocess.Popen(
+        [str(GUNICORN), "config.wsgi", "-c", "config/gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", "--workers", str(workers_count)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while len(worker_pids(process.pid)) < workers_count or not answers(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("gunicorn did not start")
+        time.sleep(0.2)
+    time.sleep(1)  # every worker past its warm-up and waiting on the socket
+    return process
+
+
+def answers(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(b"GET /static/css/site.css HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+            return sock.recv(12).startswith(b"HTTP/1.")
+    except OSError:
+        return False
+
+
+def worker_pids(master):
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+
+def established_inodes(port):
+    """Socket inodes of the server's side of every open connection on ``port``."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].split(":")[1], 16)
+        if local_port == port and fields[3] == "01":  # 01: ESTABLISHED
+            inodes.add(fields[9])
+    return inodes
+
+
+def connections_per_worker(master, port):
+    open_here = established_inodes(port)
+    counts = []
+    for pid in worker_pids(master):
+        held = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                match = re.fullmatch(r"socket:\[(\d+)\]", os.readlink(fd))
+            except OSError:
+                continue
+            held += bool(match and match[1] in open_here)
+        counts.append(held)
+    return sorted(counts, reverse=True)
+
+
+def burst(port, count):
+    """``count`` readers connect at once, then each fetches a page and keeps its connection."""
+    readers = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(count)]
+    request = b"GET /static/css/site.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    for reader in readers:
+        reader.sendall(request)
+    for reader in readers:
+        assert reader.recv(12).startswith(b"HTTP/1.1 200")
+    return readers
+
+
+def spread(env, worker_class=None, rounds=3):
+    """The largest number of connections one worker held, over a few bursts."""
+    port = free_port()
+    process = start(env, port, workers_count=3, threads=1, worker_class=worker_class)
+    most = []
+    try:
+        for _ in range(rounds):
+            readers = burst(port, 6)
+            time.sleep(0.2)
+            counts = connections_per_worker(process.pid, port)
+            assert sum(counts) == 6, counts
+            most.append(counts[0])
+            for reader in readers:
+                reader.close()
+            time.sleep(0.5)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    return most
+
+
+def test_a_burst_of_connections_is_shared_between_the_workers(static_site):
+    # One thread per worker: each takes two connections (SHARE) before it steps aside.
+    assert max(spread(static_site)) <= workers.SHARE
+
+
+def test_without_it_one_worker_takes_more_than_its_share(static_site):
+    """What the balanced worker is for: the plain threaded worker lets the first
+    worker to wake accept most of a burst (so the test above can fail)."""
+    assert max(spread(static_site, worker_class="gthread")) > workers.SHARE
+
+
+def test_a_resting_worker_takes_connections_again_after_its_rest():
+    worker = workers.BalancedThreadWorker.__new__(workers.BalancedThreadWorker)
+    worker.resting_until = 0.0
+    worker.cfg = SimpleNamespace(threads=1)
+    switched, waits = [], []
+
+    def base_accept(self, listener):
+        self.nr_conns += 1
+
+    worker.nr_conns = 0
+    worker._accepting = True
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(workers.ThreadWorker, "accept", base_accept)
+        patch.setattr(
+            workers.ThreadWorker, "set_accept_enabled", lambda self, on: switched.append(on)
+        )
+        patch.setattr(
+            workers.ThreadWorker, "wait_for_and_dispatch_events", lambda self, t: waits.append(t)
+        )
+        worker.accept(None)
+        assert switched == []  # one connection, one thread: below its share
+        worker.accept(None)
+        assert switched == [False]  # two: it steps aside
+        worker.set_accept_enabled(True)
+        assert switched == [False]  # not during the rest
+        worker.wait_for_and_dispatch_events(1.0)
+        assert 0 < waits[-1] <= workers.REST_SECONDS  # wakes when the rest ends
+        time.sleep(workers.REST_SECONDS)
+        worker.set_accept_enabled(True)
+        assert switched == [False, True]
+        worker.wait_for_and_dispatch_events(1.0)
+        assert waits[-1] == 1.0
