@@ -192,17 +192,25 @@ def etag_of(url):
         return response.headers["ETag"]
 
 
+def warm_up(seconds):
+    """Not counted: a quarter of a run's time, so that every worker and thread has
+    served the page (its own copy, its connections) before the timed run starts."""
+    return max(1, seconds // 4)
+
+
 def measure(server, urls, connections, seconds):
     rows = []
     for conns in connections:
         for name, path in urls.items():
             url = server.base + path
-            for _ in range(3):
-                urllib.request.urlopen(url, timeout=30).read()  # warm the page cache
+            urllib.request.urlopen(url, timeout=30).read()  # rendered once, stored
+            wrk(url, conns, warm_up(seconds))
             rows.append({"page": name, "connections": conns, **wrk(url, conns, seconds)})
             print(f"  {name:<22} c={conns:<3} {rows[-1]['rps']:8.0f} req/s", flush=True)
         issue = server.base + urls["issue"]
-        result = wrk(issue, conns, seconds, headers=[f"If-None-Match: {etag_of(issue)}"])
+        conditional = [f"If-None-Match: {etag_of(issue)}"]
+        wrk(issue, conns, warm_up(seconds), headers=conditional)
+        result = wrk(issue, conns, seconds, headers=conditional)
         rows.append({"page": "issue, conditional GET (304)", "connections": conns, **result})
         print(f"  {'issue, 304':<22} c={conns:<3} {result['rps']:8.0f} req/s", flush=True)
     return rows
@@ -236,8 +244,7 @@ def run_database(label, database_url, sizes, connections, seconds, port, workdir
             # Same cache prefix as the site above, so its fragments are there to use.
             plain_env = {**env, "PAGE_CACHE": "0", "FRAGMENT_CACHE": str(int(fragment_cache))}
             with Server(plain_env, port + 1) as plain:
-                for _ in range(3):  # templates compiled, connections open
-                    urllib.request.urlopen(plain.base + urls["issue"], timeout=60).read()
+                wrk(plain.base + urls["issue"], connections[0], warm_up(seconds))
                 uncached = wrk(plain.base + urls["issue"], connections[0], seconds)
                 uncached.update(page=page, connections=connections[0])
                 rows.append(uncached)
@@ -353,7 +360,8 @@ def write_results(results, args, elapsed):
         f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, "
         f"{platform.system()} {platform.release()}, Python {platform.python_version()}",
         f"- gunicorn with config/gunicorn.conf.py (production settings, Redis cache), "
-        f"wrk -t2, {args.seconds} s per run, loopback; wrk shares the 2 cores with the server",
+        f"wrk -t2, {args.seconds} s per run after {warm_up(args.seconds)} s not counted, "
+        "loopback; wrk shares the 2 cores with the server",
         "- bulk archive: `generate_bulk --issues 1000 --papers-per-issue 25 "
         "--comments 500000 --seed 1`",
         "",
