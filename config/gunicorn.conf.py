@@ -13,8 +13,8 @@ bind = os.environ.get("GUNICORN_BIND", f"{_host}:{os.environ.get('PORT', '8000')
 # Pages are rendered from the database and cache: a few threads per worker
 # overlap the I/O waits, and processes use the cores.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# gthread, except that a worker holding as many connections as it has threads
-# lets its siblings take the next ones (config/workers.py).
+# gthread, except that a worker that accepts two connections per thread in one
+# burst lets its siblings take the next ones (config/workers.py).
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "config.workers.BalancedThreadWorker")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
