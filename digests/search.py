@@ -301,7 +301,7 @@ class SqliteBackend:
         return list(queryset.filter(pk__in=ids).order_by("-published_at")[:limit])
 
     def similar_ids(self, queryset, words, limit):
-        expression = " OR ".join(f'"{word}"' for word in words)
+        expression = " OR ".join(self.term([word]) for word in words)
         inner, params = _ids_sql(queryset)
         with connection.cursor() as cursor:
             cursor.execute(

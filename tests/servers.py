@@ -53,6 +53,13 @@ def manage(*args, env):
 @contextlib.contextmanager
 def gunicorn(env, workers=1):
     """Serve the project on a free loopback port; yields the base URL."""
+    with gunicorn_process(env, workers) as (_, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def gunicorn_process(env, workers=1):
+    """``gunicorn``, yielding its master process and its port once it answers."""
     port = free_port()
     log = open(Path(env["DIGESTS_VAR_DIR"]) / f"gunicorn-{port}.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
@@ -82,7 +89,7 @@ def gunicorn(env, workers=1):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn did not start; see {log.name}") from None
                 time.sleep(0.2)
-        yield base
+        yield process, port
     finally:
         process.terminate()
         try:

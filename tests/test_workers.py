@@ -1,11 +1,10 @@
 """The gunicorn worker shares a burst of kept-alive connections between the workers
 (config/workers.py), so no single process, on one core, ends up serving them all."""
 
+import contextlib
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
 from collections import deque
 from pathlib import Path
@@ -15,15 +14,13 @@ import pytest
 
 from config import workers
 
-from .servers import ROOT, free_port, manage, project_env
+from .servers import gunicorn_process, manage, project_env
 
 LINUX_PROC = (
     Path("/proc/net/tcp").exists()
     and Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists()
 )
 needs_proc = pytest.mark.skipif(not LINUX_PROC, reason="reads processes and sockets from /proc")
-
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 @pytest.fixture(scope="module")
@@ -40,32 +37,19 @@ def static_site(tmp_path_factory):
     return env
 
 
-def start(env, port, workers_count, threads, worker_class=None):
-    env = {**env, "GUNICORN_THREADS": str(threads), "GUNICORN_LOGLEVEL": "warning"}
+@contextlib.contextmanager
+def one_thread_workers(env, count, worker_class=None):
+    """gunicorn with ``count`` one-thread workers, all started; yields (master pid, port)."""
+    env = {**env, "GUNICORN_THREADS": "1", "GUNICORN_LOGLEVEL": "warning"}
     if worker_class:
         env["GUNICORN_WORKER_CLASS"] = worker_class
-    process = subprocess.Popen(
-        [str(GUNICORN), "config.wsgi", "-c", "config/gunicorn.conf.py",
-         "--bind", f"127.0.0.1:{port}", "--workers", str(workers_count)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while len(worker_pids(process.pid)) < workers_count or not answers(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("gunicorn did not start")
-        time.sleep(0.2)
-    time.sleep(1)  # every worker past its warm-up and waiting on the socket
-    return process
-
-
-def answers(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
-            sock.sendall(b"GET /static/css/site.css HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-            return sock.recv(12).startswith(b"HTTP/1.")
-    except OSError:
-        return False
+    with gunicorn_process(env, workers=count) as (process, port):
+        deadline = time.monotonic() + 30
+        while len(worker_pids(process.pid)) < count:
+            assert time.monotonic() < deadline, "gunicorn did not start its workers"
+            time.sleep(0.2)
+        time.sleep(1)  # every worker past its warm-up and waiting on the socket
+        yield process.pid, port
 
 
 def worker_pids(master):
@@ -112,22 +96,17 @@ def burst(port, count):
 
 def spread(env, worker_class=None, rounds=3):
     """The largest number of connections one worker held, over a few bursts."""
-    port = free_port()
-    process = start(env, port, workers_count=3, threads=1, worker_class=worker_class)
     most = []
-    try:
+    with one_thread_workers(env, 3, worker_class) as (master, port):
         for _ in range(rounds):
             readers = burst(port, 6)
             time.sleep(0.2)
-            counts = connections_per_worker(process.pid, port)
+            counts = connections_per_worker(master, port)
             assert sum(counts) == 6, counts
             most.append(counts[0])
             for reader in readers:
                 reader.close()
             time.sleep(0.5)
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
     return most
 
 
