@@ -113,9 +113,9 @@ def measure(repeat):
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.utils.http import urlencode
 
-    from digests import search
-    from digests.filters import PaperFilter, filter_data
     from digests.models import Paper
+    from digests.search import engine as search
+    from digests.search.filters import PaperFilter, filter_data
 
     setup_test_environment()  # lets the test client see the rendered context
     client = Client()

@@ -58,7 +58,8 @@ def form_secrets(base):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
     cookie = next(c.value for c in jar if c.name == "csrftoken")
     code = (
-        "import time; from django.core import signing; from digests.forms import TIMESTAMP_SALT;"
+        "import time; from django.core import signing;"
+        "from digests.comments.forms import TIMESTAMP_SALT;"
         "print(signing.dumps(time.time() - 60, salt=TIMESTAMP_SALT))"
     )
     return cookie, token, code

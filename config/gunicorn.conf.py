@@ -35,12 +35,12 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 def post_worker_init(worker):
     """Load the views and compile the templates before the first reader comes
-    (digests/warmup.py), then move everything loaded so far out of the garbage
+    (digests/web/warmup.py), then move everything loaded so far out of the garbage
     collector's sight: those objects live as long as the worker, and scanning
     them again and again only adds pauses to readers' requests."""
     import gc
 
-    from digests.warmup import warm_up
+    from digests.web.warmup import warm_up
 
     warm_up()
     gc.collect()

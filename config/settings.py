@@ -91,14 +91,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "digests.middleware.PermissionsPolicyMiddleware",
+    "digests.web.headers.PermissionsPolicyMiddleware",
     # Directly after SecurityMiddleware, so static files skip everything else.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached pages for anonymous readers: a hit skips everything below. Pages are
     # stored with the policy header the CSP middleware gave them when rendered.
-    "digests.pagecache.PageCacheMiddleware",
+    "digests.caching.pages.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
-    "digests.middleware.AdminContentSecurityPolicyMiddleware",
+    "digests.web.headers.AdminContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every response and 304 for a matching If-None-Match / If-Modified-Since.
@@ -114,7 +114,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-CSRF_FAILURE_VIEW = "digests.views.csrf_failure"
+CSRF_FAILURE_VIEW = "digests.web.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -127,7 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "digests.context_processors.site",
+                "digests.web.context.site",
             ],
         },
     },
@@ -159,7 +159,7 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that does not answer costs a reader seconds, not a hung worker:
-    # the request fails fast and the reader gets the 503 page (digests/outage.py).
+    # the request fails fast and the reader gets the 503 page (digests/web/errors.py).
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
     )
@@ -227,8 +227,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("SIGNIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SIGNIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "digests.comments.client_ip"
-AXES_LOCKOUT_CALLABLE = "digests.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "digests.comments.rules.client_ip"
+AXES_LOCKOUT_CALLABLE = "digests.web.signin.lockout_response"
 
 # --- Internationalisation ---------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -275,7 +275,7 @@ SESSION_COOKIE_HTTPONLY = True
 # under /static/. JSON-LD blocks are data, not script, and browsers never run
 # them through script-src, so pages need no nonces (and a cached page's header
 # always matches its markup). The admin gets the same policy with one exact
-# exception (digests/middleware.py).
+# exception (digests/web/headers.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -332,7 +332,7 @@ DIGESTS_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3
 # Each process keeps copies of the pages it serves most (checked against the shared
 # content version on every request), up to this many megabytes of page bodies.
 # Paper cards and comments are cached under a digest of what they show (see
-# digests/fragments.py): never stale, so they outlive edits elsewhere on the site.
+# digests/caching/fragments.py): never stale, so they outlive edits elsewhere on the site.
 DIGESTS_FRAGMENT_CACHE = env_bool("FRAGMENT_CACHE", default=True)
 DIGESTS_FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", str(7 * 24 * 3600)))
 DIGESTS_PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MB", "16")) * 2**20

@@ -3,12 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
-from digests.health import healthz
 from digests.sitemaps import SITEMAPS
 from digests.views import robots_txt
+from digests.web.health import healthz
 
 # A database outage answers 503 with Retry-After; anything else the 500 page.
-handler500 = "digests.outage.server_error"
+handler500 = "digests.web.errors.server_error"
 
 admin.site.site_header = "digests: editor's desk"
 admin.site.site_title = "digests admin"

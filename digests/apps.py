@@ -9,7 +9,10 @@ class DigestsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import signals  # noqa: F401  (connects the cache-version receivers)
+        # Receivers: what moves the page cache's content version on, and tags
+        # taking back an address a redirect held.
+        from . import tags  # noqa: F401
+        from .caching import signals  # noqa: F401
 
         post_migrate.connect(repair_search_triggers, sender=self)
 
@@ -18,11 +21,11 @@ def repair_search_triggers(sender, using, verbosity=1, **kwargs):
     """SQLite loses a table's triggers when a migration rebuilds the table."""
     from django.db import connections
 
-    from . import pagecache
-    from .search_schema import ensure
+    from .caching import pages
+    from .search.schema import ensure
 
     missing = ensure(connections[using])
     if missing:
-        pagecache.bump()  # pages rendered while the index was incomplete
+        pages.bump()  # pages rendered while the index was incomplete
         if verbosity:
             print(f"Search index: restored {missing} trigger(s) and re-filled the index.")

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed, rfc3339_date
 from django.utils.http import http_date
 
-from .comments import clean_text
+from .comments.text import clean_text
 from .markup import render_comment
 from .models import Comment, Issue, Paper, Section, public_tags
 

@@ -4,7 +4,9 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from .models import TAG_ISSUE, TAG_PAPER, Issue, Paper, Section, public_tags, published_q
+from .models import Issue, Paper, Section, public_tags
+from .models.tags import TAG_ISSUE, TAG_PAPER
+from .visibility import published_q
 
 
 class IssueSitemap(Sitemap):

@@ -3,10 +3,12 @@ that never break a reader's bookmark (the old address answers 301)."""
 
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from . import pagecache
+from .caching import pages
 from .models import TaggedPaper, TagRedirect
 
 
@@ -51,7 +53,7 @@ def merge_tags(sources, target):
         old_slug = source.slug
         source.delete()
         _leave_redirect(old_slug, target)
-    pagecache.bump()
+    pages.bump()
     return moved
 
 
@@ -72,5 +74,11 @@ def rename_tag(tag, name, slug=None):
     tag.save()
     TagRedirect.objects.filter(old_slug=tag.slug).delete()  # the tag's own address again
     _leave_redirect(old_slug, tag)
-    pagecache.bump()
+    pages.bump()
     return tag
+
+
+@receiver(post_save, sender=Tag)
+def tag_takes_its_address_back(sender, instance, **kwargs):
+    # A tag that has this address now wins over a redirect left by an older one.
+    TagRedirect.objects.filter(old_slug=instance.slug).delete()

@@ -1,8 +1,9 @@
+"""The site's public addresses (``app_name = "digests"``)."""
+
 from django.urls import path, register_converter
 
 from . import views
-from .comment_views import UnsubscribeView
-from .converters import TagSlugConverter
+from .comments.views import UnsubscribeView
 from .feeds import (
     CommentsFeed,
     IssueCommentsFeed,
@@ -12,7 +13,21 @@ from .feeds import (
     TagFeed,
     formats,
 )
-from .preview_views import IssuePreviewLinkView
+from .search.views import PaperBrowserView, browser_bibtex
+
+
+class TagSlugConverter:
+    """Tag slugs may be Unicode (django-taggit keeps letters of any script), but
+    never contain a slash or a control character (NUL breaks PostgreSQL)."""
+
+    regex = r"[^/\x00-\x1f\x7f]+"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
 
 app_name = "digests"
 register_converter(TagSlugConverter, "tagslug")
@@ -29,10 +44,10 @@ urlpatterns = [
     path("issues/", views.IssueArchiveView.as_view(), name="issue_list"),
     path("issues/<slug:slug>/", views.IssueDetailView.as_view(), name="issue"),
     path("issues/<slug:slug>.bib", views.issue_bibtex, name="issue_bibtex"),
-    path("preview/<str:token>/", IssuePreviewLinkView.as_view(), name="issue_preview_link"),
-    path("papers/", views.PaperBrowserView.as_view(), name="paper_list"),
-    path("search/", views.PaperBrowserView.as_view(), name="search"),
-    path("papers.bib", views.browser_bibtex, name="paper_list_bibtex"),
+    path("preview/<str:token>/", views.IssuePreviewLinkView.as_view(), name="issue_preview_link"),
+    path("papers/", PaperBrowserView.as_view(), name="paper_list"),
+    path("search/", PaperBrowserView.as_view(), name="search"),
+    path("papers.bib", browser_bibtex, name="paper_list_bibtex"),
     path("papers/<slug:slug>/", views.PaperDetailView.as_view(), name="paper"),
     path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper_bibtex"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),

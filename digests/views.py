@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
@@ -15,13 +15,14 @@ from django.utils.text import Truncator
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from . import citations, fragments, search
-from .comment_views import CommentsMixin
-from .facets import FACET_FIELDS, paper_facets
-from .filters import PaperFilter, filter_data
-from .models import TAG_ISSUE, Issue, Paper, Section, public_tags, published_q
-from .related import related_papers
+from . import citations, preview_links
+from .caching.fragments import Fragments
+from .comments.views import CommentsMixin
+from .models import Issue, Paper, Section, public_tags
+from .models.tags import TAG_ISSUE
+from .search.related import related_papers
 from .tags import redirect_for
+from .visibility import published_q
 
 
 class PageMetaMixin:
@@ -136,7 +137,49 @@ class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         papers = self.object.papers.all()  # prefetched by with_contents()
-        return super().get_context_data(paper_cards=fragments.paper_cards(papers), **kwargs)
+        return super().get_context_data(paper_cards=paper_cards(papers), **kwargs)
+
+
+class IssuePreviewLinkView(IssueDetailView):
+    """The issue page itself, reached by a signed link instead of a permission.
+
+    Always a preview (PreviewMixin: "Preview" banner, never cached, never
+    indexed); reading only, so no comment can be posted through it."""
+
+    http_method_names = ["get", "head", "options"]
+
+    def get(self, request, *args, **kwargs):
+        try:
+            link, key = preview_links.read_token(kwargs["token"])
+            issue = Issue.objects.with_contents().filter(pk=link.issue_id).first()
+            if issue is None:
+                raise preview_links.InvalidLink("This preview link is not valid.", status=404)
+            preview_links.check_key(issue, key)
+        except preview_links.InvalidLink as invalid:
+            return invalid_link(request, invalid)
+        if issue.is_public:
+            return HttpResponseRedirect(issue.get_absolute_url())
+        self.object = issue
+        self.preview_link = link
+        return self.render_to_response(self.get_context_data(object=issue))
+
+    def is_preview(self):
+        return True
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(preview_link=self.preview_link, **kwargs)
+
+
+def invalid_link(request, invalid):
+    response = render(
+        request,
+        "digests/preview_link_invalid.html",
+        {"reason": invalid.reason, "status": invalid.status},
+        status=invalid.status,
+    )
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
@@ -269,97 +312,7 @@ class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):
         return context
 
 
-class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
-    """The paper browser and the search page: django-filter's filters, the
-    search index's ranking, and facets that count what is left."""
-
-    template_name = "digests/paper_list.html"
-    context_object_name = "papers"
-
-    def page_title(self, context):
-        query = self.search_query
-        if query:
-            return f"Search: {query.text}"
-        return "Papers matching your filters" if self.filterset.is_bound else "All papers"
-
-    def page_description(self, context):
-        name = settings.DIGESTS_SITE_NAME
-        return f"Search and browse every paper featured in {name} by section, tag, year and issue."
-
-    def get(self, request, *args, **kwargs):
-        self.filterset = PaperFilter.published(filter_data(request.GET, self.page_kwarg))
-        response = super().get(request, *args, **kwargs)
-        if self.invalid:
-            response.status_code = 400
-        return response
-
-    @cached_property
-    def invalid(self):
-        return self.filterset.is_bound and not self.filterset.is_valid()
-
-    @property
-    def search_query(self):
-        return self.filterset.search_query
-
-    def get_queryset(self):
-        if self.invalid:
-            return Paper.objects.none()
-        if self.filterset.ordering == "relevance" and self.search_query:
-            return self.filterset.ranked(expected=self.expected_page())
-        return self.filterset.qs.for_listing()
-
-    def expected_page(self):
-        """(offset, size) of the page asked for, so the count can fetch it too."""
-        number = self.request.GET.get(self.page_kwarg, "")
-        number = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
-        return (number - 1) * self.paginate_by, self.paginate_by
-
-    def paginate_queryset(self, queryset, page_size):
-        paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)
-        if self.search_query and not isinstance(queryset, search.RankedPapers):
-            papers = search.annotate_matches(list(papers), self.search_query)
-        return paginator, page, papers, is_paginated
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(filter=self.filterset, **kwargs)
-        query = self.request.GET.copy()
-        query.pop(self.page_kwarg, None)
-        context["query_string"] = query.urlencode()
-        context["search_query"] = self.search_query
-        context["search_notes"] = self.search_query.notes if self.search_query else []
-        context["order"] = "" if self.invalid else self.filterset.ordering
-        context["kept_filters"] = [
-            (name, value)
-            for name in ("section", "tag", "year", "issue")
-            if not (self.invalid and name in self.filterset.form.errors)  # drop what failed
-            for value in query.getlist(name)
-            if value.strip()
-        ]
-        if self.invalid:
-            context["facets"] = []
-            return context
-        cleaned = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
-        chosen = {
-            "section": [cleaned["section"].slug] if cleaned.get("section") else [],
-            "tag": [tag.slug for tag in cleaned.get("tag") or []],
-            "year": [int(cleaned["year"])] if cleaned.get("year") else [],
-            "issue": [cleaned["issue"].slug] if cleaned.get("issue") else [],
-        }
-        results = self.filterset.result_rows(FACET_FIELDS)
-        context["facets"] = paper_facets(results, self.request.GET, chosen)
-        context["chosen_filters"] = [
-            option for facet in context["facets"] for option in facet.options if option.chosen
-        ]
-        context["matching_issues"] = search.issues_matching(
-            Issue.objects.published(), self.search_query
-        )
-        return context
-
-
 # --- Citations, robots, subscribe --------------------------------------------------
-
-BIBTEX_LIMIT = 2000
-
 
 def bibtex_response(papers, filename):
     response = HttpResponse(
@@ -377,19 +330,6 @@ def paper_bibtex(request, slug):
 def issue_bibtex(request, slug):
     issue = get_object_or_404(Issue.objects.visible_to(request.user), slug=slug)
     return bibtex_response(issue.papers.in_issue_order(), issue.slug)
-
-
-def browser_bibtex(request):
-    """The paper browser's current list (same filters) as one .bib file."""
-    filterset = PaperFilter.published(filter_data(request.GET, "page"))
-    if filterset.is_bound and not filterset.is_valid():
-        errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in filterset.errors.items())
-        return HttpResponse(
-            f"These filters could not be used: {errors}\n",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
-    return bibtex_response(filterset.qs[:BIBTEX_LIMIT], "papers")
 
 
 def robots_txt(request):
@@ -418,6 +358,27 @@ class SubscribeView(PageMetaMixin, TemplateView):
         return super().get_context_data(sections=sections, **kwargs)
 
 
-def csrf_failure(request, reason=""):
-    """Explain cookies in plain words (Django's page renders without our context)."""
-    return render(request, "403_csrf.html", {"reason": reason}, status=403)
+# --- Paper cards as cached fragments ------------------------------------------------
+
+
+def paper_card_shown(paper, context):
+    """Everything templates/digests/_paper.html shows of a paper."""
+    return (
+        paper.pk,
+        paper.slug,
+        paper.title,
+        paper.arxiv_id,
+        paper.arxiv_date,
+        paper.authors,
+        paper.annotation_html,
+        getattr(paper, "comment_count", None),
+        [(tag.pk, tag.name, tag.slug) for tag in paper.tag_list],
+        bool(context.get("preview_link")),
+    )
+
+
+def paper_cards(papers):
+    """The cards of an issue page's papers."""
+    return Fragments(
+        "paper", "digests/_paper.html", "paper", paper_card_shown, [(p, {}) for p in papers]
+    )

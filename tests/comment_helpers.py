@@ -1,6 +1,6 @@
 import time
 
-from digests.forms import form_timestamp
+from digests.comments.forms import form_timestamp
 
 
 def form_data(**overrides):

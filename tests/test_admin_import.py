@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from digests.importer import MAX_DRAFT_BYTES
+from digests.drafts.parser import MAX_DRAFT_BYTES
 from digests.models import Issue, Section
 
 from .factories import IssueFactory, PaperFactory, UserFactory

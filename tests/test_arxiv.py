@@ -1,6 +1,6 @@
 import pytest
 
-from digests.arxiv import InvalidArxivId, parse_arxiv_id
+from digests.arxiv.ids import InvalidArxivId, parse_arxiv_id
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from django.db import connection
 from django.urls import reverse
 from werkzeug import Response
 
-from digests import arxiv_client
+from digests.arxiv import client as arxiv_client
 from digests.models import Issue, Paper
 
 from .arxiv_feeds import ATOM, answer, error_feed, feed

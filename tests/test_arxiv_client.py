@@ -11,8 +11,8 @@ from datetime import date
 import pytest
 from werkzeug import Response
 
-from digests import arxiv_client
-from digests.arxiv import (
+from digests.arxiv import client as arxiv_client
+from digests.arxiv.client import (
     ArxivBadResponse,
     ArxivBusy,
     ArxivNotFound,
@@ -334,7 +334,7 @@ CLIENT_SCRIPT = """
 import os, sys, time
 import django
 django.setup()
-from digests.arxiv import fetch_paper
+from digests.arxiv.client import fetch_paper
 time.sleep(max(0, float(os.environ["START_AT"]) - time.time()))
 for identifier in sys.argv[1:]:
     fetch_paper(identifier)

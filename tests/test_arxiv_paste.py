@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from werkzeug import Response
 
-from digests import arxiv_import
+from digests.editor import arxiv_list as arxiv_import
 from digests.models import Paper
 
 from .arxiv_feeds import answer

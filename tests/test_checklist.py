@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from digests import checklist
+from digests.editor import checklist
 from digests.models import Issue
 
 from .admin_forms import issue_change_data

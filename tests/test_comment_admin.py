@@ -106,7 +106,7 @@ def test_editor_replies_from_the_admin_as_editor(client, superuser):
     question.refresh_from_db()
     assert question.status == "approved"  # replying approves what you answer
     reply = Comment.objects.get(parent=question)
-    assert reply.is_editor and reply.is_public and reply.user == superuser
+    assert reply.is_editor and reply.is_approved and reply.user == superuser
     client.logout()
     html = client.get(issue.get_absolute_url()).content.decode()
     assert "Not yet: see the Lost in the Middle paper." in html

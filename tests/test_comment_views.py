@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from digests.forms import form_timestamp
+from digests.comments.forms import form_timestamp
 from digests.models import Comment
 
 from .comment_helpers import form_data, post_comment
@@ -48,7 +48,7 @@ def test_a_paper_has_its_own_thread(client, issue):
     CommentFactory(issue=issue, author_email="ada@example.org", body="About the issue")
     post_comment(client, paper.get_absolute_url(), body="About this paper")
     comment = Comment.objects.get(body="About this paper")
-    assert comment.paper == paper and comment.is_public
+    assert comment.paper == paper and comment.is_approved
     paper_html = client.get(paper.get_absolute_url()).content.decode()
     issue_html = client.get(issue.get_absolute_url()).content.decode()
     assert "About this paper" in paper_html and "About the issue" not in paper_html
@@ -120,7 +120,7 @@ def test_reply_link_works_without_javascript(client, issue):
         reply_to=str(root.pk),
     )
     reply = Comment.objects.get(body="Answering Ada")
-    assert reply.parent == root and reply.is_public
+    assert reply.parent == root and reply.is_approved
     assert response["Location"].endswith(f"#comment-{reply.pk}")
 
 
@@ -309,7 +309,7 @@ def test_signed_in_staff_post_as_editor_and_are_published(client, issue):
         issue.get_absolute_url(), {"body": "From the desk", "shown_at": "", "website": ""}
     )
     comment = Comment.objects.get()
-    assert response.status_code == 302 and comment.is_editor and comment.is_public
+    assert response.status_code == 302 and comment.is_editor and comment.is_approved
     client.logout()
     html = client.get(issue.get_absolute_url()).content.decode()
     assert '<span class="badge">Editor</span>' in html and "From the desk" in html

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from digests.export import issue_email_html, issue_markdown
-from digests.issue_import import import_draft
+from digests.drafts.export import issue_email_html, issue_markdown
+from digests.drafts.writer import import_draft
 from digests.models import Issue
 
 from .factories import IssueFactory, PaperFactory, SectionFactory, UserFactory

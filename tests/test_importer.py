@@ -4,8 +4,8 @@ from datetime import date
 
 import pytest
 
-from digests.draft_dates import read_date
-from digests.importer import (
+from digests.drafts.dates import read_date
+from digests.drafts.parser import (
     MAX_DRAFT_BYTES,
     DraftError,
     check_text,

@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from digests.importer import MAX_DRAFT_BYTES
-from digests.issue_import import ImportRefused, import_draft
+from digests.drafts.parser import MAX_DRAFT_BYTES
+from digests.drafts.writer import ImportRefused, import_draft
 from digests.models import Issue, Paper, Section
 
 from .factories import CommentFactory, IssueFactory, PaperFactory, SectionFactory

@@ -10,7 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from digests import comments
+from digests.comments import rules
 from digests.models import Comment
 
 from .comment_helpers import form_data
@@ -75,7 +75,7 @@ CHANGES = {
     "tag added": lambda p: p.tags.add("changed-tag-name"),
     "tag renamed": lambda p: _save(p.tags.get(), name="Changed Tag Name"),
     "approved comment": lambda p: CommentFactory(issue=p.issue, body="Changed comment body"),
-    "comment approved": lambda p: comments.moderate(
+    "comment approved": lambda p: rules.moderate(
         Comment.objects.filter(
             pk=CommentFactory(issue=p.issue, status="pending", body="Changed pending body").pk
         ),
@@ -112,7 +112,7 @@ def test_removing_a_comment_removes_it_from_the_cached_page(client, paper):
     comment = CommentFactory(issue=paper.issue, body="Soon to be removed")
     url = paper.issue.get_absolute_url()
     assert "Soon to be removed" in get(client, url).content.decode()
-    comments.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.REMOVED)
+    rules.moderate(Comment.objects.filter(pk=comment.pk), Comment.Status.REMOVED)
     assert "Soon to be removed" not in get(client, url).content.decode()
 
 
@@ -175,7 +175,7 @@ def test_the_comment_form_has_real_values_with_the_cache_turned_off(client, pape
 
 
 def test_a_new_release_is_never_served_pages_of_the_old_one(client, paper, settings):
-    from digests import pagecache
+    from digests.caching import pages as pagecache
 
     url = paper.issue.get_absolute_url()
     client.get(url)
@@ -189,7 +189,7 @@ def test_a_new_release_is_never_served_pages_of_the_old_one(client, paper, setti
 
 
 def test_the_release_follows_the_templates(tmp_path, settings):
-    from digests import pagecache
+    from digests.caching import pages as pagecache
 
     folder = tmp_path / "templates"
     folder.mkdir()

@@ -11,7 +11,9 @@ from django.middleware.csrf import (
 )
 from django.test import RequestFactory
 
-from digests import csrf_tokens, forms, pagecache
+from digests.caching import csrf_tokens
+from digests.caching import pages as pagecache
+from digests.comments import forms
 from digests.models import Issue
 
 from .factories import PaperFactory

@@ -207,7 +207,7 @@ def test_the_page_cache_never_answers_a_preview_address(client, draft):
     from django.core.cache import cache
     from django.test import RequestFactory
 
-    from digests import pagecache
+    from digests.caching import pages as pagecache
 
     url = link_for(draft)
     version, _ = pagecache.current_version()

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from django.core import signing
 
-from digests.forms import TIMESTAMP_SALT
+from digests.comments.forms import TIMESTAMP_SALT
 
 from .servers import gunicorn, manage, project_env, redis_available
 

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from digests.related import related_papers
+from digests.search.related import related_papers
 
 from .factories import IssueFactory, PaperFactory, SectionFactory
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from digests import comments
+from digests.comments import notify, rules
 from digests.models import Comment
 
 from .comment_helpers import post_comment
@@ -29,9 +29,9 @@ def thread():
 
 
 def reply(issue, to, body="An answer", email="replier@example.org"):
-    return comments.create(
+    return rules.create(
         issue=issue,
-        reply_to=to,
+        reply_to=to.pk,
         body=body,
         author_name="Replier",
         author_email=email,
@@ -43,7 +43,7 @@ def reply(issue, to, body="An answer", email="replier@example.org"):
 def test_an_opted_in_author_gets_the_reply_with_a_signed_unsubscribe_link(thread):
     issue, root, _ = thread
     answer = reply(issue, root)
-    assert answer.is_public
+    assert answer.is_approved
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["asker@example.org"]
@@ -69,7 +69,7 @@ def test_a_held_reply_notifies_only_when_approved(thread):
     held = reply(issue, root, email="stranger@example.org")
     assert held.status == "pending"
     assert all(m.to != ["asker@example.org"] for m in mail.outbox)
-    comments.moderate(Comment.objects.filter(pk=held.pk), Comment.Status.APPROVED)
+    rules.moderate(Comment.objects.filter(pk=held.pk), Comment.Status.APPROVED)
     assert [m.to for m in mail.outbox if "replied" in m.subject] == [["asker@example.org"]]
 
 
@@ -94,7 +94,7 @@ def test_one_click_unsubscribe_stops_further_mail(client, thread):
     assert mail.outbox == []
 
 
-@pytest.mark.parametrize("token", ["nope", comments.unsubscribe_token("a@b.org")[:-4] + "xxxx"])
+@pytest.mark.parametrize("token", ["nope", notify.unsubscribe_token("a@b.org")[:-4] + "xxxx"])
 def test_a_tampered_unsubscribe_link_is_refused(client, thread, token):
     url = reverse("digests:unsubscribe", args=[token])
     assert client.get(url).status_code == 400

@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 from taggit.models import Tag
 
-from digests import comments
+from digests.comments import limits, notify, rules
+from digests.comments.refusals import CommentRefused
 from digests.models import BlockedTerm, Comment
 
 from .comment_helpers import form_data, post_comment
@@ -62,12 +63,13 @@ def test_many_blocked_terms_and_long_editor_names_fit_their_columns():
     words = [f"spamword{n}" for n in range(40)]
     for word in words:
         BlockedTerm.objects.create(term=word)
-    held = comments.create(
+    held = rules.create(
         issue=issue, body=" ".join(words), author_name="A", author_email="a@example.org"
     )
     assert held.status == "pending" and len(held.held_reason) <= 200
     editor = editor_user(first_name="F" * 150, last_name="L" * 150)
-    assert len(comments.create(issue=issue, body="Editor here", user=editor).author_name) <= 80
+    posted = rules.create(issue=issue, body="Editor here", editor=rules.editor_for(editor))
+    assert len(posted.author_name) <= 80
 
 
 @pytest.mark.parametrize("path", ["/tags/%00/", "/tags/a%00b/", "/tags/%01/feed/", "/tags/%7F/"])
@@ -78,12 +80,21 @@ def test_control_characters_in_a_tag_address_are_404(client, path):
 def test_staff_without_the_moderation_permission_are_readers_here(client):
     intern = UserFactory(username="intern", is_staff=True)
     issue = IssueFactory(comments_open=False)
-    with pytest.raises(comments.CommentRefused):
-        comments.create(issue=issue, body="Let me in", user=intern, author_email="i@example.org")
+    with pytest.raises(CommentRefused):
+        rules.create(
+            issue=issue,
+            body="Let me in",
+            editor=rules.editor_for(intern),
+            author_email="i@example.org",
+        )
     issue.comments_open = True
     issue.save()
-    comment = comments.create(
-        issue=issue, body="Hello", user=intern, author_name="Intern", author_email="i@example.org"
+    comment = rules.create(
+        issue=issue,
+        body="Hello",
+        editor=rules.editor_for(intern),
+        author_name="Intern",
+        author_email="i@example.org",
     )
     assert not comment.is_editor and comment.status == "pending"
 
@@ -128,7 +139,7 @@ def test_editors_cannot_reply_to_spam_and_spam_authors_get_no_mail(client, super
     assert Comment.objects.count() == 1
     # Even an approved reply that names a spam comment sends it nothing.
     reply = CommentFactory(issue=spam.issue, parent=spam, in_reply_to=spam)
-    comments.notify_reply(reply)
+    notify.reply_posted(reply)
     assert mail.outbox == []
 
 
@@ -136,15 +147,15 @@ def test_invisible_characters_do_not_slip_past_the_blocklist_or_duplicate_rule()
     issue = IssueFactory()
     CommentFactory(issue=issue, author_email="known@example.org", body="Hello there")
     BlockedTerm.objects.create(term="casino")
-    held = comments.create(
+    held = rules.create(
         issue=issue,
         body="Best ca\u200bsino in town",
         author_email="known@example.org",
         ip="192.0.2.1",
     )
     assert held.status == "pending"
-    with pytest.raises(comments.CommentRefused, match="already been posted"):
-        comments.create(
+    with pytest.raises(CommentRefused, match="already been posted"):
+        rules.create(
             issue=issue, body="Hello\u200b there", author_email="x@example.org", ip="192.0.2.2"
         )
 
@@ -152,18 +163,18 @@ def test_invisible_characters_do_not_slip_past_the_blocklist_or_duplicate_rule()
 def test_an_editors_address_does_not_let_readers_skip_moderation():
     issue = IssueFactory()
     editor = editor_user(email="editor@example.org")
-    comments.create(issue=issue, body="From the desk", user=editor)
-    impostor = comments.create(
+    rules.create(issue=issue, body="From the desk", editor=rules.editor_for(editor))
+    impostor = rules.create(
         issue=issue, body="Trust me", author_name="Editor", author_email="EDITOR@example.org"
     )
     assert impostor.status == "pending"
 
 
 def test_a_refused_identity_does_not_block_the_others():
-    comments.check_rate_limit("mail-b", now=1000.0)
-    with pytest.raises(comments.CommentRefused):
-        comments.check_rate_limit("ip-a", "mail-b", now=1005.0)
-    comments.check_rate_limit("ip-a", now=1006.0)  # ip-a was never charged
+    limits.check_rate_limit("mail-b", now=1000.0)
+    with pytest.raises(CommentRefused):
+        limits.check_rate_limit("ip-a", "mail-b", now=1005.0)
+    limits.check_rate_limit("ip-a", now=1006.0)  # ip-a was never charged
 
 
 def test_reply_links_keep_the_comment_page(client, settings):
@@ -192,7 +203,7 @@ def test_browser_cards_sit_below_the_results_heading(client):
 
 
 def test_rate_limit_message_for_one_second_is_singular():
-    assert comments.seconds(1) == "1 second" and comments.seconds(2) == "2 seconds"
+    assert limits.seconds(1) == "1 second" and limits.seconds(2) == "2 seconds"
 
 
 def test_posting_still_works_after_the_changes(client):

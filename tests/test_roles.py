@@ -11,9 +11,9 @@ from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from digests import comments
-from digests.models import may_preview
-from digests.roles import EDITORS_GROUP, ensure_editors_group
+from digests.comments import rules
+from digests.editor.roles import EDITORS_GROUP, ensure_editors_group
+from digests.visibility import may_preview
 
 from .factories import CommentFactory, IssueFactory, PaperFactory, UserFactory
 from .servers import ROOT, project_env
@@ -92,7 +92,7 @@ def test_an_editor_cannot_manage_accounts(client, group_member, name):
 
 def test_group_members_preview_drafts_and_comment_as_editor(client, group_member):
     assert may_preview(group_member)
-    assert comments.is_editor(group_member)
+    assert rules.editor_for(group_member)
     draft = IssueFactory.draft(title="Private Draft")
     client.force_login(group_member)
     assert client.get(draft.get_absolute_url()).status_code == 200

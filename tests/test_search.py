@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from taggit.models import Tag
 
-from digests import pagecache, search
+from digests.caching import pages as pagecache
 from digests.models import Paper, TaggedPaper
+from digests.search import engine as search
 
 from .factories import IssueFactory, PaperFactory, SectionFactory
 
@@ -347,7 +348,7 @@ def test_a_chosen_filter_without_results_can_still_be_removed(client, archive):
 
 
 def test_pagination_keeps_the_query(client, monkeypatch, archive):
-    from digests import views
+    from digests.search import views
 
     monkeypatch.setattr(views.PaperBrowserView, "paginate_by", 1)
     html = client.get(URL, {"q": "pruning"}).content.decode()

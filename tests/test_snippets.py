@@ -3,8 +3,9 @@ mark what each database's index matched, and never let a paper's HTML through.""
 
 import pytest
 
-from digests import search, snippets
-from digests.snippets import ELLIPSIS, MARK_END, MARK_START, POSTGRES, SQLITE, Highlighter
+from digests.search import engine as search
+from digests.search import snippets
+from digests.search.snippets import ELLIPSIS, MARK_END, MARK_START, POSTGRES, SQLITE, Highlighter
 
 BOTH = pytest.mark.parametrize("language", [SQLITE, POSTGRES], ids=["sqlite", "postgresql"])
 

@@ -6,7 +6,8 @@ import pytest
 import redis
 from django.core.cache import cache
 
-from digests import pagecache, version_watch
+from digests.caching import pages as pagecache
+from digests.caching import version_watch
 
 from .servers import redis_available
 

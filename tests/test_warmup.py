@@ -2,7 +2,7 @@
 
 from django.template import engines
 
-from digests import warmup
+from digests.web import warmup
 
 
 def test_warm_up_compiles_every_site_template_and_loads_the_urlconf(settings):

@@ -7,7 +7,7 @@ from html import unescape
 import django.contrib.postgres.search
 from django.db import migrations, models
 
-from digests import search_schema
+from digests.search import schema as search_schema
 
 
 # --- Plain text of rendered Markdown, for the index and for snippets ---------------

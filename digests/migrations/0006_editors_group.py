@@ -8,7 +8,7 @@ first, for every app, from this migration's view of the models.
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from digests.roles import EDITORS_GROUP, ensure_editors_group
+from digests.editor.roles import EDITORS_GROUP, ensure_editors_group
 
 
 def create_group(apps, schema_editor):

@@ -5,7 +5,7 @@
 
 from django.db import migrations
 
-from digests import search_schema
+from digests.search import schema as search_schema
 
 
 def keep_head_in_row(apps, schema_editor):

@@ -7,7 +7,7 @@
 
 from django.db import migrations
 
-from digests import search_schema
+from digests.search import schema as search_schema
 
 
 def add_head_index(apps, schema_editor):

@@ -12,7 +12,7 @@ from django.utils.timesince import timesince
 
 from .. import structured_data
 from ..markup import render_comment
-from ..models import url_for
+from ..models.base import url_for
 
 register = template.Library()
 

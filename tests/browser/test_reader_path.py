@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from digests import comments
+from digests.comments import rules
 from digests.models import Comment
 
 from .conftest import PHONE, playwright_api
@@ -77,7 +77,7 @@ def test_a_reader_finds_a_paper_follows_a_tag_searches_and_comments(site, new_pa
     expect(page.locator("#comments")).not_to_contain_text("Which benchmark")
 
     # An editor approves it; the reader sees it on the next visit.
-    comments.moderate(
+    rules.moderate(
         Comment.objects.filter(author_email="noor@example.org"), Comment.Status.APPROVED
     )
     page.goto(paper_url)

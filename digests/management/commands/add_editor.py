@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from digests.roles import EDITORS_GROUP, ensure_editors_group
+from digests.editor.roles import EDITORS_GROUP, ensure_editors_group
 
 
 def username_for(email):

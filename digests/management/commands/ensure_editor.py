@@ -11,7 +11,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from digests.roles import ensure_editors_group
+from digests.editor.roles import ensure_editors_group
 
 
 class Command(BaseCommand):

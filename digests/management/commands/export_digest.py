@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from digests.export import FORMATS, export
+from digests.drafts.export import FORMATS, export
 from digests.models import Issue
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from digests.importer import FORMATS, MAX_DRAFT_BYTES, DraftError, decode_draft
-from digests.issue_import import ImportRefused, import_draft
+from digests.drafts.parser import FORMATS, MAX_DRAFT_BYTES, DraftError, decode_draft
+from digests.drafts.writer import ImportRefused, import_draft
 
 
 class Command(BaseCommand):

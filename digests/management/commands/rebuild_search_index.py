@@ -7,8 +7,9 @@ backup taken without the index, or after changing the index's definition.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from digests import pagecache, search
+from digests.caching import pages
 from digests.models import Issue, Paper
+from digests.search import engine as search
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             search.rebuild_index()
-        pagecache.bump()  # cached search pages were answered from the old index
+        pages.bump()  # cached search pages were answered from the old index
         self.stdout.write(
             f"Indexed {Paper.objects.count()} papers and {Issue.objects.count()} issues."
         )

@@ -1,0 +1,126 @@
+"""The reader's comment form, with its spam defences."""
+
+import time
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from .models import Comment
+from .text import clean_text
+
+TIMESTAMP_SALT = "digests.comments.form-time"
+SHOWN_AT_MARKER = "__digests_form_shown_at__"
+
+
+def form_timestamp(when=None):
+    """A signed record of when the form was shown to the reader."""
+    return signing.dumps(round(when if when is not None else time.time(), 3), salt=TIMESTAMP_SALT)
+
+
+_this_second = (None, "")
+
+
+def current_form_timestamp():
+    """``form_timestamp()`` to the whole second, signed once per second per process.
+
+    Every page served from the page cache carries one; readers in the same
+    second share it. Rounding down can only make a reader look slower, never
+    faster, than they were."""
+    global _this_second
+    second = int(time.time())
+    cached_second, token = _this_second
+    if cached_second != second:
+        token = form_timestamp(second)
+        _this_second = (second, token)
+    return token
+
+
+class PlainTextField(forms.CharField):
+    """Text with control characters removed before any length check."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_text(value).strip() if value else value
+
+
+class CommentForm(forms.Form):
+    author_name = PlainTextField(
+        label="Name",
+        max_length=80,
+        error_messages={"required": "Please give a name to show with your comment."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    author_email = forms.EmailField(
+        label="E-mail",
+        max_length=254,
+        help_text="Never shown. Used to recognise you and, if you ask, to tell you about replies.",
+        error_messages={
+            "required": "Please give your e-mail address; it is never shown.",
+            "invalid": "That doesn't look like an e-mail address (name@example.org).",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    body = PlainTextField(
+        label="Comment",
+        max_length=Comment.BODY_MAX_LENGTH,
+        strip=True,
+        help_text="Plain text. Line breaks are kept and links become clickable.",
+        error_messages={"required": "Please write something before posting."},
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    notify_replies = forms.BooleanField(label="E-mail me replies", required=False)
+    # Spam defences: a field people never see and a signed render time.
+    website = forms.CharField(
+        required=False,
+        label="Leave this empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    shown_at = forms.CharField(widget=forms.HiddenInput, required=False)
+    reply_to = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**63 - 1
+    )
+
+    def __init__(self, *args, editor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editor = editor
+        if not self.is_bound:
+            # Filled in per response by the page cache middleware, so one cached
+            # page can serve every reader with their own token and clock.
+            self.initial.setdefault("shown_at", SHOWN_AT_MARKER)
+        if editor:
+            # Signed-in editors post under their own name, approved at once.
+            for name in ("author_name", "author_email"):
+                self.fields[name].required = False
+                self.fields[name].widget = forms.HiddenInput()
+
+    def clean_shown_at(self):
+        if self.editor:
+            return None
+        token = self.cleaned_data.get("shown_at") or ""
+        try:
+            shown = float(signing.loads(token, salt=TIMESTAMP_SALT))
+        except (signing.BadSignature, TypeError, ValueError):
+            raise forms.ValidationError(
+                "This form could not be checked. Please post it again.", code="bad_timestamp"
+            ) from None
+        age = time.time() - shown
+        if age < settings.DIGESTS_COMMENT_MIN_SECONDS:
+            raise forms.ValidationError(
+                "That was faster than anyone can type. "
+                "Please check your comment and post it again.",
+                code="too_fast",
+            )
+        if age > settings.DIGESTS_COMMENT_MAX_AGE:
+            raise forms.ValidationError(
+                "This page was open for more than two hours, so we ask once more: "
+                "please post your comment again.",
+                code="too_old",
+            )
+        return shown
+
+    def renewed(self):
+        """A copy with the reader's text and a fresh timestamp, to show again."""
+        data = self.data.copy()
+        data["shown_at"] = SHOWN_AT_MARKER
+        return data

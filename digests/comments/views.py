@@ -1,0 +1,219 @@
+"""The discussion under an issue or a paper: reading it, posting to it, unsubscribing."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Subquery
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from ..caching.fragments import Fragments
+from ..templatetags.digests import RELATIVE_TIME_SPAN, relative_time
+from . import notify, rules
+from .forms import CommentForm
+from .models import Comment
+from .refusals import CommentRefused
+
+HELD_MESSAGE = (
+    "Thank you! Your comment is held for moderation and will appear here once an editor "
+    "has read it."
+)
+PUBLISHED_MESSAGE = "Thank you! Your comment is published."
+
+
+class CommentsMixin:
+    """Adds the comment thread and form to a detail page, and accepts POSTed comments.
+
+    The page says which issue and paper the discussion belongs to through
+    ``discussion()``; an issue page hosts the issue-wide thread (paper=None).
+    """
+
+    comments_page_kwarg = "comments"
+
+    def discussion(self):
+        raise NotImplementedError  # -> (issue, paper or None)
+
+    def discussion_counts(self):
+        raise NotImplementedError  # -> (approved comments, approved threads), annotated
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        issue, paper = self.discussion()
+        editor = rules.editor_for(request.user)
+        form = CommentForm(request.POST, editor=editor)
+        status, retry_after = 400, None
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                comment = rules.create(
+                    issue=issue,
+                    paper=paper,
+                    reply_to=data.get("reply_to"),
+                    body=data["body"],
+                    author_name=data.get("author_name") or "",
+                    author_email=data.get("author_email") or "",
+                    editor=editor,
+                    ip=rules.client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                    notify_replies=data["notify_replies"],
+                    honeypot=data["website"],
+                )
+            except CommentRefused as refusal:
+                form.add_error(None, refusal.message)
+                status, retry_after = refusal.status, refusal.retry_after
+            else:
+                if comment.is_approved:
+                    messages.success(request, PUBLISHED_MESSAGE)
+                    return HttpResponseRedirect(comment.get_absolute_url())
+                messages.info(request, HELD_MESSAGE)
+                return HttpResponseRedirect(self.object.get_absolute_url() + "#comments")
+        form.data = form.renewed()  # keep the text, restart the clock
+        context = self.get_context_data(object=self.object, comment_form=form, editor=editor)
+        response = self.render_to_response(context)
+        response.status_code = status
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response
+
+    def get_context_data(self, **kwargs):
+        editor = kwargs.pop("editor") if "editor" in kwargs else rules.editor_for(self.request.user)
+        context = super().get_context_data(**kwargs)
+        issue, paper = self.discussion()
+        total, thread_total = self.discussion_counts()
+        page, thread_list, replies = self._comment_page(issue, paper, thread_total)
+
+        form = kwargs.get("comment_form")
+        reply_to = None
+        if form is None:
+            reply_to = self._requested_reply(issue, thread_list, replies)
+            form = CommentForm(
+                editor=editor, initial={"reply_to": reply_to.pk if reply_to else None}
+            )
+        elif getattr(form, "cleaned_data", {}).get("reply_to"):
+            try:
+                reply_to = rules.reply_target(issue, form.cleaned_data["reply_to"], editor=editor)
+            except CommentRefused:
+                reply_to = None
+        context.update(
+            comment_page=page,
+            comment_threads=thread_list,
+            comment_fragments=comment_fragments(thread_list),
+            comment_form=form,
+            comment_reply_to=reply_to,
+            comments_closed=issue.comments_closed_reason() if not editor else "",
+            discussion_about=paper or issue,
+            discussion_count=total,
+        )
+        return context
+
+    def _comment_page(self, issue, paper, thread_total):
+        """One page of threads, then all their replies: two queries, whatever the numbers.
+
+        The thread count comes annotated on the page's object and the replies
+        are selected by a sliced subquery of the threads, so the page runs the
+        same queries, each on an index, with 0, 50 or 500,000 comments.
+        """
+        threads = Comment.objects.public().threads().filter(issue=issue, paper=paper)
+        paginator = Paginator(threads, settings.DIGESTS_COMMENTS_PER_PAGE)
+        paginator.count = thread_total  # known already; saves a COUNT query
+        page = paginator.get_page(self.request.GET.get(self.comments_page_kwarg))
+        start = (page.number - 1) * paginator.per_page
+        window = threads[start : start + paginator.per_page]
+        thread_list = list(window)
+        replies = {}
+        # Always one query, even for an empty page: the cost never depends on the data.
+        for reply in (
+            Comment.objects.public()
+            .filter(issue=issue, paper=paper, parent__in=Subquery(window.values("pk")))
+            .select_related("in_reply_to")
+            .order_by("created_at", "pk")
+        ):
+            replies.setdefault(reply.parent_id, []).append(reply)
+        for thread in thread_list:
+            thread.thread_replies = replies.get(thread.pk, [])
+        return page, thread_list, replies
+
+    def _requested_reply(self, issue, threads, replies):
+        """``?reply=N`` (the no-JavaScript reply link) names a comment shown on this page."""
+        wanted = self.request.GET.get("reply", "")
+        if not (wanted.isascii() and wanted.isdigit()):
+            return None
+        shown = {c.pk: c for c in threads}
+        for group in replies.values():
+            shown.update({c.pk: c for c in group})
+        return shown.get(int(wanted))
+
+
+@method_decorator(csrf_exempt, name="dispatch")  # the signed token is the credential
+class UnsubscribeView(View):
+    """The link in every reply e-mail: one button (GET is safe from link scanners).
+
+    Mail programs that support RFC 8058 POST here directly from their own
+    "Unsubscribe" button, which makes it one click from the inbox.
+    """
+
+    template_name = "digests/unsubscribe.html"
+
+    def get(self, request, token):
+        valid = notify.address_from_token(token) is not None
+        return render(
+            request,
+            self.template_name,
+            {"valid": valid, "done": False},
+            status=200 if valid else 400,
+        )
+
+    def post(self, request, token):
+        address = notify.unsubscribe(token)
+        return render(
+            request,
+            self.template_name,
+            {"valid": address is not None, "done": address is not None},
+            status=200 if address else 400,
+        )
+
+
+# --- Comments as cached fragments ----------------------------------------------------
+
+
+def comment_shown(comment, context, thread=None):
+    """Everything templates/digests/_comment.html shows of a comment, here and now."""
+    page = context.get("comment_page")
+    replying_to = comment.in_reply_to if thread and comment.in_reply_to_id else None
+    return (
+        comment.pk,
+        comment.author_name,
+        comment.is_editor,
+        comment.body,
+        comment.created_at,
+        # "3 hours ago" moves on with the clock; older comments show their date,
+        # which ``created_at`` already decides (and formatting it costs more).
+        relative_time(comment.created_at) if _is_recent(comment.created_at) else None,
+        thread.pk if thread else None,
+        (replying_to.pk, replying_to.author_name) if replying_to else None,
+        bool(context.get("comments_closed")),
+        page.number if page is not None else None,
+    )
+
+
+def _is_recent(moment):
+    return timezone.now() - moment < RELATIVE_TIME_SPAN
+
+
+def comment_entries(threads):
+    """A page of threads with their replies, as the comment section shows them."""
+    for thread in threads:
+        yield thread, {"thread": None}
+        for reply in thread.thread_replies:
+            yield reply, {"thread": thread}
+
+
+def comment_fragments(threads):
+    """The comments of one page of a discussion, cached by what they show."""
+    return Fragments(
+        "comment", "digests/_comment.html", "comment", comment_shown, list(comment_entries(threads))
+    )

@@ -1,0 +1,23 @@
+"""The app's models, where Django looks for them.
+
+Content (sections, issues, papers, tags) lives beside this file; comments
+live with their rules in ``digests/comments/``. Who may see what is decided
+in ``digests/visibility.py`` and the QuerySet methods built on it.
+"""
+
+from ..comments.models import BlockedTerm, Comment
+from .issues import Issue
+from .papers import Paper
+from .sections import Section
+from .tags import TaggedPaper, TagRedirect, public_tags
+
+__all__ = [
+    "BlockedTerm",
+    "Comment",
+    "Issue",
+    "Paper",
+    "Section",
+    "TagRedirect",
+    "TaggedPaper",
+    "public_tags",
+]

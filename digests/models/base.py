@@ -1,0 +1,46 @@
+"""What every content model shares: its address (slug and URL) and the
+search columns that ordinary reads leave alone."""
+
+from functools import lru_cache
+
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+
+@lru_cache(maxsize=65536)
+def url_for(name, slug):
+    """reverse() for the site's slug URLs, remembered: a page links hundreds of them."""
+    return reverse(name, kwargs={"slug": slug})
+
+
+
+def unique_slug(model, text, *, max_length, exclude_pk=None):
+    """A slug from ``text`` that no other row of ``model`` uses yet."""
+    base = slugify(text)[:max_length].strip("-") or "untitled"
+    taken = set(
+        model.objects.filter(slug__startswith=base)
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    slug, counter = base, 2
+    while slug in taken:
+        suffix = f"-{counter}"
+        slug = base[: max_length - len(suffix)].rstrip("-") + suffix
+        counter += 1
+    return slug
+
+
+class WithoutSearchVector(models.Manager):
+    """Rows are read without their search vectors: only the database's search reads them."""
+
+    search_fields = ("search_vector",)
+
+    def get_queryset(self):
+        return super().get_queryset().defer(*self.search_fields)
+
+
+class PaperManager(WithoutSearchVector):
+    search_fields = ("search_vector", "search_head")
+
+

@@ -1,0 +1,235 @@
+"""Papers: one arXiv paper with the editor's annotation, in an issue's section."""
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from taggit.managers import TaggableManager
+
+from ..arxiv import ids as arxiv
+from ..comments.models import Comment, approved_count
+from ..markup import html_to_text, render_markdown
+from ..visibility import may_preview, published_q
+from .base import PaperManager, unique_slug, url_for
+from .fields import ArxivIdField
+from .history import PaperHistory, TagsSnapshot
+from .tags import TaggedPaper, attach_tag_lists
+
+LISTED_ISSUE_DEFERRED = [
+    f"issue__{name}" for name in ("search_vector", "intro", "intro_html", "intro_text")
+]
+
+
+CARD_FIELDS = [
+    *("title", "slug", "arxiv_date", "authors", "annotation_html", "annotation_text", "abstract"),
+    *("issue__title", "issue__slug", "section__name", "section__slug"),
+]
+
+
+class PaperQuerySet(models.QuerySet):
+    listing_tags = False  # set by for_listing(): fetch the papers' tags with them
+
+    def _clone(self):
+        clone = super()._clone()
+        clone.listing_tags = self.listing_tags
+        return clone
+
+    def _fetch_all(self):
+        fetching = self._result_cache is None
+        super()._fetch_all()
+        if fetching and self.listing_tags and self._iterable_class is models.query.ModelIterable:
+            attach_tag_lists(self._result_cache)
+
+    def published(self, now=None):
+        return self.filter(published_q("issue__", now=now))
+
+    def unpublished(self, now=None):
+        """The papers ``published`` leaves out: those of drafts and of issues still to come."""
+        return self.exclude(published_q("issue__", now=now))
+
+    def visible_to(self, user):
+        return self if may_preview(user) else self.published()
+
+    def for_listing(self, with_issue=True):
+        """What a paper card shows: its issue, section and tags (``tag_list``).
+
+        The tags come in one more query, as plain lists (``attach_tag_lists``):
+        prefetching taggit's manager builds a filtered queryset for every
+        paper, and even a plain prefetch makes a model per tagging; either
+        cost more than the page's SQL (20 papers: 5 ms of Python). The stored
+        search vectors and the issue's introduction are left out: a card
+        shows neither, and on PostgreSQL they live out of line, so each would
+        be fetched and sent 20 times over. ``with_issue=False`` where the
+        papers are prefetched from their issue, which sets it on each."""
+        queryset = (
+            self.select_related("issue", "section").defer(*LISTED_ISSUE_DEFERRED)
+            if with_issue
+            else self.select_related("section")
+        ).defer("search_vector", "search_head")
+        queryset.listing_tags = True
+        return queryset
+
+    def for_cards(self):
+        """``for_listing()`` with only the fields a card shows
+        (digests/_paper_card.html), where nothing else of the papers is
+        used: search results, whose 20 papers make some 90 model objects."""
+        return self.for_listing().only(*CARD_FIELDS)
+
+    def in_issue_order(self):
+        return self.order_by("section__position", "section__name", "position", "pk")
+
+    def newest_first(self):
+        return self.order_by("-arxiv_date", "-issue__published_at", "position", "pk")
+
+    def with_comment_count(self):
+        return self.annotate(comment_count=approved_count("paper"))
+
+    def with_discussion(self):
+        """Counts the paper page's comment section needs."""
+        return self.with_comment_count().annotate(
+            discussion_threads=approved_count("paper", parent__isnull=True)
+        )
+
+
+class Paper(models.Model):
+    issue = models.ForeignKey("digests.Issue", on_delete=models.CASCADE, related_name="papers")
+    section = models.ForeignKey(
+        "digests.Section",
+        on_delete=models.PROTECT,
+        related_name="papers",
+        help_text="The part of the issue this paper appears in.",
+    )
+    position = models.PositiveIntegerField(
+        default=0,
+        help_text="Order within its section (smallest first). Leave 0 to add it at the end.",
+    )
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=(
+            "The paper's address on the site: /papers/this-slug/. "
+            "Leave empty to derive it from the title."
+        ),
+    )
+    arxiv_id = ArxivIdField(
+        "arXiv id",
+        help_text="Paste the id (2307.03172) or any arxiv.org link; it is stored as the bare id.",
+    )
+    arxiv_date = models.DateField(
+        "arXiv date", help_text="The day the first version appeared on arXiv."
+    )
+    authors = models.TextField(
+        blank=True, help_text="Names separated by commas, in the order arXiv lists them."
+    )
+    abstract = models.TextField(blank=True, help_text="The paper's own abstract (optional).")
+    primary_category = models.CharField(
+        "arXiv category",
+        max_length=40,
+        blank=True,
+        help_text="arXiv's primary category, such as cs.CL (filled in from arXiv).",
+    )
+    arxiv_version = models.PositiveSmallIntegerField(
+        "latest version",
+        null=True,
+        blank=True,
+        help_text="The newest version on arXiv when the paper was looked up.",
+    )
+    annotation = models.TextField(
+        blank=True,
+        help_text="Your paragraph on the paper, in Markdown. This is what readers come for.",
+    )
+    annotation_html = models.TextField(blank=True, editable=False)
+    annotation_text = models.TextField(blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)  # see Issue.search_vector
+    search_head = SearchVectorField(null=True, editable=False)  # title, authors, tags only
+    tags = TaggableManager(
+        through=TaggedPaper,
+        blank=True,
+        help_text="Comma-separated. Tags are case-insensitive: “LLM” and “llm” are one tag.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperManager.from_queryset(PaperQuerySet)()
+    history = PaperHistory(
+        excluded_fields=[
+            "annotation_html",
+            "annotation_text",
+            "search_vector",
+            "search_head",
+            "updated_at",
+        ],
+        bases=[TagsSnapshot],
+    )
+
+    class Meta:
+        ordering = ["issue", "section__position", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "arxiv_id"],
+                name="paper_once_per_issue",
+                violation_error_message="This arXiv paper is already in this issue.",
+            ),
+            models.CheckConstraint(condition=~Q(arxiv_id=""), name="paper_has_arxiv_id"),
+            models.CheckConstraint(condition=~Q(title=""), name="paper_has_title"),
+        ]
+        indexes = [
+            models.Index(fields=["issue", "section", "position"], name="paper_issue_order_idx"),
+            models.Index(fields=["section", "arxiv_date"], name="paper_section_date_idx"),
+            models.Index(fields=["arxiv_date"], name="paper_date_idx"),
+            models.Index(fields=["arxiv_id"], name="paper_arxiv_id_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.arxiv_id = arxiv.normalize_arxiv_id(self.arxiv_id)
+        if not self.slug:
+            self.slug = unique_slug(Paper, self.title, max_length=120, exclude_pk=self.pk)
+        if not self.position:
+            last = (
+                Paper.objects.filter(issue_id=self.issue_id, section_id=self.section_id)
+                .exclude(pk=self.pk)
+                .aggregate(models.Max("position"))["position__max"]
+            )
+            self.position = (last or 0) + 1
+        self.annotation_html = render_markdown(self.annotation)
+        self.annotation_text = html_to_text(self.annotation_html)
+        moved = (
+            self.pk and Paper.objects.filter(pk=self.pk).exclude(issue_id=self.issue_id).exists()
+        )
+        super().save(*args, **kwargs)
+        if moved:
+            Comment.objects.follow_paper(self)
+
+    def get_absolute_url(self):
+        return url_for("digests:paper", self.slug)
+
+    @property
+    def tag_list(self):
+        """The paper's tags in the order they were added; no query after
+        ``for_listing()`` (or a prefetch of ``tags``)."""
+        if hasattr(self, "listed_tags"):
+            return self.listed_tags
+        return list(self.tags.all())
+
+    @property
+    def author_list(self):
+        return [name.strip() for name in self.authors.split(",") if name.strip()]
+
+    @property
+    def abs_url(self):
+        return arxiv.abs_url(self.arxiv_id)
+
+    @property
+    def pdf_url(self):
+        return arxiv.pdf_url(self.arxiv_id)
+
+    @property
+    def anchor(self):
+        """The paper's fragment id on its issue page."""
+        return f"paper-{self.slug}"
+
+
