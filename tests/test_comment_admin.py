@@ -7,7 +7,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from digests.models import Comment
+from digests.comments import notify
+from digests.models import BlockedTerm, Comment
 
 from .factories import CommentFactory, IssueFactory, PaperFactory
 
@@ -125,6 +126,23 @@ def test_a_duplicate_editor_reply_is_a_form_error(moderator):
     assert Comment.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_editors_cannot_reply_to_spam_and_spam_authors_get_no_mail(client, superuser):
+    spam = CommentFactory(status="spam", notify_replies=True, author_email="spammer@example.org")
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:digests_comment_change", args=[spam.pk]),
+        {"status": "spam", "editor_reply": "Go away"},
+    )
+    assert response.status_code == 400
+    assert "Replies go only to approved or pending comments" in response.content.decode()
+    assert Comment.objects.count() == 1
+    # Even an approved reply that names a spam comment sends it nothing.
+    reply = CommentFactory(issue=spam.issue, parent=spam, in_reply_to=spam)
+    notify.reply_posted(reply)
+    assert mail.outbox == []
+
+
 def test_editors_cannot_invent_comments(moderator):
     assert moderator.get(reverse("admin:digests_comment_add")).status_code == 403
 
@@ -134,9 +152,14 @@ def test_blocklist_is_editable_in_the_admin(moderator):
         reverse("admin:digests_blockedterm_add"), {"term": "  Cheap   PILLS "}
     )
     assert response.status_code == 302
-    from digests.models import BlockedTerm
-
     assert BlockedTerm.objects.get().term == "cheap pills"
+
+
+def test_a_blocked_term_differing_only_in_case_is_a_form_error(moderator):
+    BlockedTerm.objects.create(term="casino")
+    response = moderator.post(reverse("admin:digests_blockedterm_add"), {"term": "Casino"})
+    assert response.status_code == 400
+    assert "already exists" in response.content.decode()
 
 
 def test_issue_admin_can_close_comments(moderator):

@@ -56,6 +56,16 @@ def test_a_paper_has_its_own_thread(client, issue):
     assert f'href="{paper.get_absolute_url()}#comments">1 comment' in issue_html
 
 
+def test_a_paper_moved_to_another_issue_keeps_its_discussion(client):
+    paper = PaperFactory()
+    CommentFactory(issue=paper.issue, paper=paper, body="About this paper")
+    paper.issue = IssueFactory()
+    paper.save()
+    html = client.get(paper.get_absolute_url()).content.decode()
+    assert "About this paper" in html
+    assert Comment.objects.get().issue == paper.issue
+
+
 def test_counts_show_on_issue_archive_and_home_and_never_count_held_ones(client, issue):
     paper = PaperFactory(issue=issue)
     CommentFactory(issue=issue)
@@ -124,6 +134,13 @@ def test_reply_link_works_without_javascript(client, issue):
     assert response["Location"].endswith(f"#comment-{reply.pk}")
 
 
+def test_reply_parameter_with_unicode_digits_is_ignored(client):
+    issue = IssueFactory()
+    CommentFactory(issue=issue)
+    for value in ["²", "١٢", "1²", "-1", "99999999999999999999999"]:
+        assert client.get(issue.get_absolute_url(), {"reply": value}).status_code == 200
+
+
 def test_threads_are_paginated_and_permalinks_find_their_page(client, issue, settings):
     settings.DIGESTS_COMMENTS_PER_PAGE = 10
     start = timezone.now() - timedelta(days=1)
@@ -137,6 +154,16 @@ def test_threads_are_paginated_and_permalinks_find_their_page(client, issue, set
     assert reply.get_absolute_url() == f"{issue.get_absolute_url()}?comments=3#comment-{reply.pk}"
     third = client.get(issue.get_absolute_url(), {"comments": 3}).content.decode()
     assert reply.body in third and threads[23].body in third
+
+
+def test_reply_links_keep_the_comment_page(client, settings):
+    settings.DIGESTS_COMMENTS_PER_PAGE = 2
+    issue = IssueFactory()
+    threads = [CommentFactory(issue=issue) for _ in range(3)]
+    html = client.get(issue.get_absolute_url(), {"comments": 2}).content.decode()
+    assert f'href="?comments=2&amp;reply={threads[2].pk}#comment-form"' in html
+    page = client.get(issue.get_absolute_url(), {"comments": 2, "reply": threads[2].pk})
+    assert f'name="reply_to" value="{threads[2].pk}"' in page.content.decode()
 
 
 @pytest.mark.parametrize("page", ["0", "-5", "abc", "99999999999999999999"])
@@ -322,6 +349,15 @@ def test_csrf_failure_explains_cookies_in_plain_words(issue):
     html = response.content.decode()
     assert "cookie" in html and "We couldn't confirm that form came from this site" in html
     assert "CSRF verification failed" not in html
+
+
+def test_csrf_page_keeps_the_site_frame():
+    issue = IssueFactory()
+    response = Client(enforce_csrf_checks=True).post(issue.get_absolute_url(), form_data())
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert '<a class="brand" href="/">AI Research Highlights</a>' in html
+    assert "<title>" in html and "· </title>" not in html
 
 
 def test_form_fields_are_labelled_and_the_trap_is_hidden_from_people(client, issue):

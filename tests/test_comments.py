@@ -75,6 +75,20 @@ def test_blocklisted_words_hold_a_comment(issue):
     assert ok.status == Comment.Status.APPROVED
 
 
+def test_many_blocked_terms_and_long_editor_names_fit_their_columns():
+    issue = IssueFactory()
+    words = [f"spamword{n}" for n in range(40)]
+    for word in words:
+        BlockedTerm.objects.create(term=word)
+    held = rules.create(
+        issue=issue, body=" ".join(words), author_name="A", author_email="a@example.org"
+    )
+    assert held.status == "pending" and len(held.held_reason) <= 200
+    editor = editor_user(first_name="F" * 150, last_name="L" * 150)
+    posted = rules.create(issue=issue, body="Editor here", editor=rules.editor_for(editor))
+    assert len(posted.author_name) <= 80
+
+
 def test_signed_in_staff_are_approved_at_once_as_editor(issue):
     editor = editor_user(first_name="Chief", last_name="Editor")
     comment = create(issue, user=editor, author_name="", author_email="")
@@ -82,10 +96,42 @@ def test_signed_in_staff_are_approved_at_once_as_editor(issue):
     assert comment.is_editor and comment.author_name == "Chief Editor"
 
 
+def test_an_editors_address_does_not_let_readers_skip_moderation():
+    issue = IssueFactory()
+    editor = editor_user(email="editor@example.org")
+    rules.create(issue=issue, body="From the desk", editor=rules.editor_for(editor))
+    impostor = rules.create(
+        issue=issue, body="Trust me", author_name="Editor", author_email="EDITOR@example.org"
+    )
+    assert impostor.status == "pending"
+
+
 def test_a_signed_in_reader_who_is_not_staff_is_not_an_editor(issue):
     reader = UserFactory(username="reader")
     comment = create(issue, user=reader)
     assert not comment.is_editor and comment.status == Comment.Status.PENDING
+
+
+def test_staff_without_the_moderation_permission_comment_as_readers():
+    intern = UserFactory(username="intern", is_staff=True)
+    issue = IssueFactory(comments_open=False)
+    with pytest.raises(CommentRefused):
+        rules.create(
+            issue=issue,
+            body="Let me in",
+            editor=rules.editor_for(intern),
+            author_email="i@example.org",
+        )
+    issue.comments_open = True
+    issue.save()
+    comment = rules.create(
+        issue=issue,
+        body="Hello",
+        editor=rules.editor_for(intern),
+        author_name="Intern",
+        author_email="i@example.org",
+    )
+    assert not comment.is_editor and comment.status == "pending"
 
 
 def test_honeypot_is_stored_as_spam(issue):
@@ -125,6 +171,23 @@ def test_an_identical_body_twice_on_one_issue_is_refused(issue):
         create(issue, body="nice update!", author_email="bob@example.org", ip="192.0.2.99")
     # Another issue is another conversation.
     assert create(IssueFactory(), body="Nice update!", rate_limit=False).pk
+
+
+def test_invisible_characters_do_not_slip_past_the_blocklist_or_duplicate_rule():
+    issue = IssueFactory()
+    CommentFactory(issue=issue, author_email="known@example.org", body="Hello there")
+    BlockedTerm.objects.create(term="casino")
+    held = rules.create(
+        issue=issue,
+        body="Best ca\u200bsino in town",
+        author_email="known@example.org",
+        ip="192.0.2.1",
+    )
+    assert held.status == "pending"
+    with pytest.raises(CommentRefused, match="already been posted"):
+        rules.create(
+            issue=issue, body="Hello\u200b there", author_email="x@example.org", ip="192.0.2.2"
+        )
 
 
 def test_replies_are_one_level_deep_and_say_whom_they_answer(issue):
@@ -240,3 +303,12 @@ class TestRateLimits:
             create(issue)
         assert refused.value.status == 503
         assert not Comment.objects.exists()
+
+    def test_a_refused_identity_does_not_block_the_others(self):
+        limits.check_rate_limit("mail-b", now=1000.0)
+        with pytest.raises(CommentRefused):
+            limits.check_rate_limit("ip-a", "mail-b", now=1005.0)
+        limits.check_rate_limit("ip-a", now=1006.0)  # ip-a was never charged
+
+    def test_rate_limit_message_for_one_second_is_singular(self):
+        assert limits.seconds(1) == "1 second" and limits.seconds(2) == "2 seconds"

@@ -134,3 +134,17 @@ def test_chosen_tags_can_be_removed_one_by_one(client, papers):
     html = response.content.decode()
     assert 'href="?tag=pruning" class="chip__remove"' in html
     assert 'href="?tag=efficiency" class="chip__remove"' in html
+
+
+def test_the_tag_facet_lists_tags_with_counts_before_any_filter(client):
+    PaperFactory(tags=["llm", "vision"])
+    html = client.get("/papers/").content.decode()
+    facet = '<a href="?tag={0}"><span class="facet__label">{0}</span> <span class="facet__count">1'
+    assert facet.format("llm") in html
+    assert facet.format("vision") in html
+
+
+def test_paper_cards_are_headed_one_level_below_the_results_heading(client):
+    PaperFactory()
+    html = client.get("/papers/").content.decode()
+    assert '<h3 class="card__title"' in html

@@ -58,6 +58,49 @@ def test_the_migration_merges_case_duplicates_already_stored(db):
     assert TagRedirect.objects.get(old_slug="llm-2").tag == older
 
 
+# --- Names and addresses that are not words -----------------------------------------------
+
+
+def test_a_tag_without_letters_is_refused_in_the_admin(client, superuser):
+    paper = PaperFactory()
+    client.force_login(superuser)
+    response = client.post(
+        reverse("admin:digests_paper_change", args=[paper.pk]),
+        {
+            "issue": paper.issue.pk,
+            "section": paper.section.pk,
+            "position": "1",
+            "title": paper.title,
+            "slug": paper.slug,
+            "arxiv_id": paper.arxiv_id,
+            "arxiv_date": "2023-07-03",
+            "tags": "llm, 🤖, ++",
+        },
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "A tag needs at least one letter or digit:" in html
+    assert "“🤖”" in html and "“++”" in html
+
+
+def test_a_stored_tag_with_an_empty_slug_never_breaks_a_page(client):
+    paper = PaperFactory(tags=["llm"])
+    paper.tags.add(Tag.objects.create(name="🤖", slug=""))
+    for url in [
+        paper.issue.get_absolute_url(),
+        paper.get_absolute_url(),
+        "/tags/",
+        "/papers/",
+        paper.section.get_absolute_url(),
+    ]:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("path", ["/tags/%00/", "/tags/a%00b/", "/tags/%01/feed/", "/tags/%7F/"])
+def test_control_characters_in_a_tag_address_are_404(client, path):
+    assert client.get(path).status_code == 404
+
+
 # --- Rename -----------------------------------------------------------------------------
 
 
