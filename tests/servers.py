@@ -39,15 +39,29 @@ def project_env(**extra):
     return env
 
 
-def manage(*args, env):
-    subprocess.run(
+def manage(*args, env=None, input=None, check=True, timeout=180):
+    """``python manage.py *args`` in a process of its own, as an operator runs it.
+
+    ``env`` is the whole environment of that process (``project_env()`` when not
+    given: give it a ``DIGESTS_VAR_DIR`` of the test's own before touching a
+    database); ``input`` is text for its standard input. Returns the completed
+    process, its output captured as text. With ``check`` (the default) a non-zero
+    exit fails the test with the command's error output; ``check=False`` is for
+    tests about how a command fails."""
+    result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env,
-        check=True,
+        env=project_env() if env is None else env,
+        input=input,
         capture_output=True,
-        timeout=120,
+        text=True,
+        timeout=timeout,
     )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"manage.py {' '.join(args)} exited with {result.returncode}:\n{result.stderr}"
+        )
+    return result
 
 
 @contextlib.contextmanager

@@ -7,13 +7,10 @@ Each step runs manage.py in a subprocess, as the README tells an operator to.
 import json
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .servers import manage
 
 pytestmark = pytest.mark.slow
 
@@ -81,19 +78,6 @@ print(json.dumps({
 """
 
 
-def manage(*args, env):
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
-
-
 def site_env(folder):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "REDIS"))}
     env.update(
@@ -106,7 +90,7 @@ def site_env(folder):
 
 
 def snapshot(env, first=""):
-    output = manage("shell", "-c", first + SNAPSHOT, env=env)
+    output = manage("shell", "-c", first + SNAPSHOT, env=env).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -146,10 +130,10 @@ def test_every_migration_can_be_undone_and_redone(tmp_path, demo_database):
     """digests to zero and back on a database holding content; nothing is irreversible."""
     env = copy_of(demo_database, tmp_path / "site")
     manage("migrate", "digests", "zero", "--noinput", env=env)
-    plan = manage("showmigrations", "digests", env=env)
+    plan = manage("showmigrations", "digests", env=env).stdout
     assert "[X]" not in plan and "[ ]" in plan
     manage("migrate", "--noinput", env=env)
-    plan = manage("showmigrations", "digests", env=env)
+    plan = manage("showmigrations", "digests", env=env).stdout
     assert "[ ]" not in plan
     manage("load_demo", env=env)  # the schema works again, search index included
     code = (
@@ -158,4 +142,4 @@ def test_every_migration_can_be_undone_and_redone(tmp_path, demo_database):
         "Client(HTTP_HOST='localhost')"
         ".get('/search/', {'q': 'middle'}).content.decode())"
     )
-    assert manage("shell", "-c", code, env=env).strip().splitlines()[-1] == "True"
+    assert manage("shell", "-c", code, env=env).stdout.strip().splitlines()[-1] == "True"

@@ -1,8 +1,6 @@
 """The Editors group, `add_editor`, and `ensure_editor` agreeing with them."""
 
 import re
-import subprocess
-import sys
 from io import StringIO
 
 import pytest
@@ -16,7 +14,7 @@ from digests.editor.roles import EDITORS_GROUP, ensure_editors_group
 from digests.visibility import may_preview
 
 from .factories import CommentFactory, IssueFactory, PaperFactory, UserFactory
-from .servers import ROOT, project_env
+from .servers import manage, project_env
 
 pytestmark = pytest.mark.django_db
 
@@ -154,14 +152,8 @@ def test_add_editor_refuses_a_bad_address(email):
 
 
 def test_add_editor_exits_non_zero_with_a_message(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "add_editor", "not-an-email"],
-        cwd=ROOT,
-        env=project_env(DIGESTS_VAR_DIR=str(tmp_path)),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = project_env(DIGESTS_VAR_DIR=str(tmp_path))
+    result = manage("add_editor", "not-an-email", env=env, check=False)
     assert result.returncode != 0
     assert "“not-an-email” is not a valid e-mail address." in result.stderr
     assert "Traceback" not in result.stderr
@@ -190,18 +182,6 @@ def test_the_group_exists_on_a_fresh_database_and_the_migration_reverses(tmp_pat
     """A brand-new SQLite file, migrated from nothing: no post_migrate has run yet
     when the group is made, so this proves the migration creates the permissions."""
     env = project_env(DIGESTS_VAR_DIR=str(tmp_path))
-
-    def manage(*args):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        ).stdout
-
     show = (
         "from django.contrib.auth.models import Group;"
         "g = Group.objects.filter(name='Editors').first();"
@@ -209,11 +189,11 @@ def test_the_group_exists_on_a_fresh_database_and_the_migration_reverses(tmp_pat
     )
 
     def editors():
-        return manage("shell", "-c", show).strip().splitlines()[-1]
+        return manage("shell", "-c", show, env=env).stdout.strip().splitlines()[-1]
 
-    manage("migrate", "--noinput", "-v0")
+    manage("migrate", "--noinput", "-v0", env=env)
     assert editors() == str(sorted(EXPECTED))
-    manage("migrate", "digests", "0005", "--noinput", "-v0")
+    manage("migrate", "digests", "0005", "--noinput", "-v0", env=env)
     assert editors() == "none"
-    manage("migrate", "--noinput", "-v0")
+    manage("migrate", "--noinput", "-v0", env=env)
     assert editors() == str(sorted(EXPECTED))

@@ -1,13 +1,10 @@
 """Settings come from the environment; production refuses to start half-configured."""
 
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .servers import manage
 
 
 def run_command(args, env, tmp_path):
@@ -15,14 +12,7 @@ def run_command(args, env, tmp_path):
     clean.pop("SECRET_KEY", None)
     clean.pop("ALLOWED_HOSTS", None)
     clean.update({"DIGESTS_VAR_DIR": str(tmp_path / "var"), **env})
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return manage(*args, env=clean, check=False)
 
 
 def run_check(env, tmp_path):
