@@ -407,13 +407,13 @@ def test_arxiv_is_asked_before_the_admin_opens_its_transaction(
     """On SQLite the admin's transaction holds the write lock: nobody should wait for arXiv."""
     arxiv_api.expect_request("/api/query").respond_with_handler(answer)
     depths = []
-    original = arxiv_client._wait_for_turn
+    original = arxiv_client.wait_for_turn
 
     def spy():
         depths.append(len(connection.atomic_blocks))
         original()
 
-    monkeypatch.setattr(arxiv_client, "_wait_for_turn", spy)
+    monkeypatch.setattr(arxiv_client, "wait_for_turn", spy)
     baseline = len(connection.atomic_blocks)
     client.force_login(editor)
     rows = [id_only_row(section, "2307.03172"), id_only_row(section, "2307.01952")]

@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core import signing
 from django.urls import reverse
 
@@ -103,7 +104,7 @@ def test_a_link_for_a_published_issue_is_not_made(client, editor):
     issue = IssueFactory()
     response = create_in_admin(client, editor, issue)
     assert response.status_code == 302
-    assert "instead of a preview link" in str(list(response.wsgi_request._messages))
+    assert "instead of a preview link" in str(list(get_messages(response.wsgi_request)))
 
 
 def test_scheduled_issue_preview_works_and_the_link_follows_publication(client, draft):

@@ -7,7 +7,7 @@ kept in the Django cache per id, so a second look-up costs no request.
 
 arXiv's terms allow one request every three seconds. Every process of the
 site takes its turn from the shared cache (Redis in production), so the
-spacing holds across workers and machines; see ``_wait_for_turn``.
+spacing holds across workers and machines; see ``wait_for_turn``.
 
 Whatever goes wrong becomes an ``ArxivError`` subclass whose message can be
 shown to an editor as it is.
@@ -217,7 +217,7 @@ def _request(identifiers):
             "Accept": "application/atom+xml",
         },
     )
-    _wait_for_turn()
+    wait_for_turn()
     deadline = time.monotonic() + timeout
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -364,7 +364,7 @@ def _local(tag):
     return tag.rsplit("}", 1)[-1]
 
 
-def _wait_for_turn():
+def wait_for_turn():
     """Sleep until this process may send the next request to arXiv.
 
     The time of the next free slot lives in the shared cache. A short lock
