@@ -18,6 +18,7 @@ from django.utils.http import http_date
 from .comments.text import clean_text
 from .markup import render_comment
 from .models import Comment, Issue, Paper, Section, public_tags
+from .models.tags import attach_tag_lists
 
 FEED_SIZE = 30
 ISSUE_FEED_SIZE = 10
@@ -178,7 +179,9 @@ class IssuesFeed(DigestFeed):
 
     def items(self):
         # Each entry is a whole issue (25 papers with annotations): ten is plenty.
-        return Issue.objects.published().newest_first().with_contents()[:ISSUE_FEED_SIZE]
+        issues = list(Issue.objects.published().newest_first().with_contents()[:ISSUE_FEED_SIZE])
+        attach_tag_lists([paper for issue in issues for paper in issue.papers.all()])
+        return issues
 
     def item_title(self, issue):
         return issue.title
@@ -202,6 +205,13 @@ class IssuesFeed(DigestFeed):
         return sorted({section.name for section in (p.section for p in issue.papers.all())})
 
 
+def with_tags(papers):
+    """The papers of a ``for_listing()`` queryset, each with its tags (one query)."""
+    listed = list(papers)
+    attach_tag_lists(listed, using=papers.db)
+    return listed
+
+
 class PapersFeed(DigestFeed):
     kind = "paper"
 
@@ -222,7 +232,7 @@ class PapersFeed(DigestFeed):
         )
 
     def items(self):
-        return self.papers()[:FEED_SIZE]
+        return with_tags(self.papers()[:FEED_SIZE])
 
     def item_title(self, paper):
         return paper.title
@@ -263,7 +273,7 @@ class SectionFeed(PapersFeed):
         return section.description or f"New papers in {section.name}."
 
     def items(self, section):
-        return self.papers().filter(section=section)[:FEED_SIZE]
+        return with_tags(self.papers().filter(section=section)[:FEED_SIZE])
 
 
 class TagFeed(PapersFeed):
@@ -280,7 +290,7 @@ class TagFeed(PapersFeed):
         return f"New papers tagged “{tag.name}”."
 
     def items(self, tag):
-        return self.papers().filter(tags=tag)[:FEED_SIZE]
+        return with_tags(self.papers().filter(tags=tag)[:FEED_SIZE])
 
 
 class CommentsFeed(DigestFeed):

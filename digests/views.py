@@ -19,7 +19,7 @@ from . import citations, preview_links
 from .caching.fragments import Fragments
 from .comments.views import CommentsMixin
 from .models import Issue, Paper, Section, public_tags
-from .models.tags import TAG_ISSUE
+from .models.tags import TAG_ISSUE, attach_tag_lists
 from .search.related import related_papers
 from .tags import redirect_for
 from .visibility import published_q
@@ -60,6 +60,17 @@ class PageNumberMixin:
         paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
+
+
+class ListedPapersMixin:
+    """A paginated list of ``for_listing()`` papers, each with its tags: the
+    page's papers are fetched, then their tags in one more query."""
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)
+        papers = list(papers)
+        attach_tag_lists(papers, using=queryset.db)
+        return paginator, page, papers, is_paginated
 
 
 class PreviewMixin:
@@ -136,7 +147,8 @@ class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
         return self.object.discussion_count, self.object.discussion_threads
 
     def get_context_data(self, **kwargs):
-        papers = self.object.papers.all()  # prefetched by with_contents()
+        papers = list(self.object.papers.all())  # prefetched by with_contents()
+        attach_tag_lists(papers)
         return super().get_context_data(paper_cards=paper_cards(papers), **kwargs)
 
 
@@ -196,6 +208,11 @@ class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
     def get_queryset(self):
         return Paper.objects.visible_to(self.request.user).for_listing().with_discussion()
 
+    def get_object(self, queryset=None):
+        paper = super().get_object(queryset)
+        attach_tag_lists([paper])
+        return paper
+
     def is_preview(self):
         return not self.object.issue.is_public
 
@@ -224,7 +241,7 @@ class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
         )
 
 
-class SectionDetailView(PageMetaMixin, PageNumberMixin, ListView):
+class SectionDetailView(PageMetaMixin, ListedPapersMixin, PageNumberMixin, ListView):
     template_name = "digests/section_detail.html"
     context_object_name = "papers"
 
@@ -285,7 +302,7 @@ def follow_tag_redirects(view, url_name):
     return wrapped
 
 
-class TagDetailView(PageMetaMixin, PageNumberMixin, ListView):
+class TagDetailView(PageMetaMixin, ListedPapersMixin, PageNumberMixin, ListView):
     template_name = "digests/tag_detail.html"
     context_object_name = "papers"
 

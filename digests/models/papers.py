@@ -12,7 +12,7 @@ from ..visibility import may_preview, published_q
 from .base import PaperManager, unique_slug, url_for
 from .fields import ArxivIdField
 from .history import PaperHistory, TagsSnapshot
-from .tags import TaggedPaper, attach_tag_lists
+from .tags import TaggedPaper
 
 LISTED_ISSUE_DEFERRED = [
     f"issue__{name}" for name in ("search_vector", "intro", "intro_html", "intro_text")
@@ -26,19 +26,6 @@ CARD_FIELDS = [
 
 
 class PaperQuerySet(models.QuerySet):
-    listing_tags = False  # set by for_listing(): fetch the papers' tags with them
-
-    def _clone(self):
-        clone = super()._clone()
-        clone.listing_tags = self.listing_tags
-        return clone
-
-    def _fetch_all(self):
-        fetching = self._result_cache is None
-        super()._fetch_all()
-        if fetching and self.listing_tags and self._iterable_class is models.query.ModelIterable:
-            attach_tag_lists(self._result_cache)
-
     def published(self, now=None):
         return self.filter(published_q("issue__", now=now))
 
@@ -50,23 +37,21 @@ class PaperQuerySet(models.QuerySet):
         return self if may_preview(user) else self.published()
 
     def for_listing(self, with_issue=True):
-        """What a paper card shows: its issue, section and tags (``tag_list``).
+        """What a paper card shows: its issue and section. Its tags
+        (``tag_list``) come from ``attach_tag_lists()``, which the caller runs
+        on the papers it shows: one more query, as plain lists. A prefetch of
+        the taggings (``Prefetch(..., to_attr=...)``) would make two models per
+        tagging and cost several times more Python than the query itself.
 
-        The tags come in one more query, as plain lists (``attach_tag_lists``):
-        prefetching taggit's manager builds a filtered queryset for every
-        paper, and even a plain prefetch makes a model per tagging; either
-        cost more than the page's SQL (20 papers: 5 ms of Python). The stored
-        search vectors and the issue's introduction are left out: a card
-        shows neither, and on PostgreSQL they live out of line, so each would
-        be fetched and sent 20 times over. ``with_issue=False`` where the
+        The stored search vectors and the issue's introduction are left out:
+        a card shows neither, and on PostgreSQL they live out of line, so each
+        would be fetched and sent 20 times over. ``with_issue=False`` where the
         papers are prefetched from their issue, which sets it on each."""
-        queryset = (
+        return (
             self.select_related("issue", "section").defer(*LISTED_ISSUE_DEFERRED)
             if with_issue
             else self.select_related("section")
         ).defer("search_vector", "search_head")
-        queryset.listing_tags = True
-        return queryset
 
     def for_cards(self):
         """``for_listing()`` with only the fields a card shows
@@ -210,7 +195,7 @@ class Paper(models.Model):
     @property
     def tag_list(self):
         """The paper's tags in the order they were added; no query after
-        ``for_listing()`` (or a prefetch of ``tags``)."""
+        ``attach_tag_lists()`` (or a prefetch of ``tags``)."""
         if hasattr(self, "listed_tags"):
             return self.listed_tags
         return list(self.tags.all())

@@ -1,7 +1,7 @@
 """Tags on papers: taggit's tags through a real foreign key, the addresses
 renamed or merged tags leave behind, and which tags readers may see."""
 
-from django.db import connections, models
+from django.db import connections, models, router
 from taggit.models import Tag, TaggedItemBase
 
 from ..visibility import published_q
@@ -47,13 +47,18 @@ class TagRedirect(models.Model):
 
 
 
-def attach_tag_lists(papers):
-    """Give each paper ``listed_tags``, in the order they were added: one query."""
+def attach_tag_lists(papers, using=None):
+    """Give each paper of ``papers`` (an evaluated list) ``listed_tags``, in
+    the order they were added: one query, none for an empty list.
+
+    Pages that list papers (``for_listing()``, ``for_cards()``) call it on the
+    papers they show, so that ``Paper.tag_list`` costs no query per paper.
+    ``using`` names the database the papers came from (``QuerySet.db``)."""
     if not papers:
         return
     # Plain SQL: building this query with the ORM cost more than running it.
     ids = [paper.pk for paper in papers]
-    db = papers[0]._state.db or "default"
+    db = using or router.db_for_read(TaggedPaper)
     with connections[db].cursor() as cursor:
         cursor.execute(
             f"SELECT tp.content_object_id, t.id, t.name, t.slug FROM {TaggedPaper._meta.db_table} "
@@ -69,5 +74,3 @@ def attach_tag_lists(papers):
         by_paper.setdefault(paper_id, []).append(tags[tag_id])
     for paper in papers:
         paper.listed_tags = by_paper.get(paper.pk, [])
-
-

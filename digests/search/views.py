@@ -7,6 +7,7 @@ from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from ..models import Issue, Paper
+from ..models.tags import attach_tag_lists
 from ..views import PageMetaMixin, PageNumberMixin, bibtex_response
 from . import engine as search
 from .facets import FACET_FIELDS, paper_facets
@@ -62,8 +63,10 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)
+        papers = list(papers)
+        attach_tag_lists(papers)
         if self.search_query and not isinstance(queryset, search.RankedPapers):
-            papers = search.annotate_matches(list(papers), self.search_query)
+            papers = search.annotate_matches(papers, self.search_query)
         return paginator, page, papers, is_paginated
 
     def get_context_data(self, **kwargs):
