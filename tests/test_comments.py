@@ -277,8 +277,10 @@ class TestRateLimits:
         assert refused.value.status == 429
         assert "5 comments in the last 10 minutes" in refused.value.message
         assert 0 < refused.value.retry_after <= 600
-        # Ten minutes later the window has moved on.
+        # Ten minutes later the window has moved on: the post is let through, and counted.
         limits.check_rate_limit("ip-a", now=start + 700)
+        with pytest.raises(CommentRefused, match="between comments"):
+            limits.check_rate_limit("ip-a", now=start + 701)
 
     def test_different_readers_do_not_limit_each_other(self, issue):
         first = create(issue, body="one", ip="192.0.2.1", author_email="a@example.org")
@@ -309,6 +311,8 @@ class TestRateLimits:
         with pytest.raises(CommentRefused):
             limits.check_rate_limit("ip-a", "mail-b", now=1005.0)
         limits.check_rate_limit("ip-a", now=1006.0)  # ip-a was never charged
+        with pytest.raises(CommentRefused):  # until now
+            limits.check_rate_limit("ip-a", now=1007.0)
 
     def test_rate_limit_message_for_one_second_is_singular(self):
         assert limits.seconds(1) == "1 second" and limits.seconds(2) == "2 seconds"
