@@ -13,9 +13,7 @@ bind = os.environ.get("GUNICORN_BIND", f"{_host}:{os.environ.get('PORT', '8000')
 # Pages are rendered from the database and cache: a few threads per worker
 # overlap the I/O waits, and processes use the cores.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# gthread, except that a worker that accepts two connections per thread in one
-# burst lets its siblings take the next ones (config/workers.py).
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "config.workers.BalancedThreadWorker")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "20"))
@@ -34,14 +32,8 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_worker_init(worker):
-    """Load the views and compile the templates before the first reader comes
-    (digests/web/warmup.py), then move everything loaded so far out of the garbage
-    collector's sight: those objects live as long as the worker, and scanning
-    them again and again only adds pauses to readers' requests."""
-    import gc
-
+    """Import the views and compile the templates before the first reader comes
+    (digests/web/warmup.py), not while the first readers of a new worker wait."""
     from digests.web.warmup import warm_up
 
     warm_up()
-    gc.collect()
-    gc.freeze()

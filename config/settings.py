@@ -97,8 +97,7 @@ MIDDLEWARE = [
     # Cached pages for anonymous readers: a hit skips everything below. Pages are
     # stored with the policy header the CSP middleware gave them when rendered.
     "digests.caching.pages.PageCacheMiddleware",
-    "csp.middleware.CSPMiddleware",
-    "digests.web.headers.AdminContentSecurityPolicyMiddleware",
+    "digests.web.headers.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag on every response and 304 for a matching If-None-Match / If-Modified-Since.
@@ -180,12 +179,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "digests.cache_backends.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "digests"),
-            # Redis answers in well under a millisecond: a Redis that does not
-            # answer within a second is treated as down (pages come from the
-            # database, comments wait) instead of holding a reader's request.
+            # A Redis that does not answer within a second is treated as down
+            # (pages come from the database, comments wait) instead of holding
+            # a reader's request.
             "OPTIONS": {
                 "socket_connect_timeout": float(os.environ.get("REDIS_TIMEOUT", "1")),
                 "socket_timeout": float(os.environ.get("REDIS_TIMEOUT", "1")),
@@ -193,8 +192,8 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    # Shared by every worker and process (rate limits and content versions must
-    # be): the database cache. Redis is faster; set REDIS_URL in production.
+    # Shared by every worker and process (rate limits must be): the database
+    # cache. Redis is faster and shared by machines; set REDIS_URL for several.
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -322,20 +321,29 @@ DIGESTS_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"
 )
-# Whole pages for anonymous readers, keyed by a content version that every
-# change moves on; entries also expire after this many seconds.
+# Whole pages for anonymous readers, served while the content version they
+# were rendered under is current (digests/caching/); entries also expire after
+# this many seconds.
 DIGESTS_PAGE_CACHE = env_bool("PAGE_CACHE", default=True)
+DIGESTS_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
+# Each process keeps its own copies of the pages it serves, up to this many
+# megabytes of page bodies.
+DIGESTS_PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MB", "16")) * 2**20
+# Where the content version lives: "file" (one machine: a small file every
+# process reads) or "cache" (the shared cache, Redis: any number of machines).
+DIGESTS_CONTENT_VERSION = os.environ.get(
+    "CONTENT_VERSION", "cache" if os.environ.get("REDIS_URL") else "file"
+)
+DIGESTS_CONTENT_VERSION_FILE = Path(
+    os.environ.get("CONTENT_VERSION_FILE", VAR_DIR / "content-version")
+)
 # Part of every cached page's key; by default a fingerprint of the templates and
 # static files, so a deploy never serves pages rendered by the previous code.
 DIGESTS_RELEASE = os.environ.get("RELEASE", "")
-DIGESTS_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", str(24 * 3600)))
-# Each process keeps copies of the pages it serves most (checked against the shared
-# content version on every request), up to this many megabytes of page bodies.
-# Paper cards and comments are cached under a digest of what they show (see
-# digests/caching/fragments.py): never stale, so they outlive edits elsewhere on the site.
+# Paper cards and comments are cached under a digest of what they show
+# (digests/caching/fragments.py): never stale, so they outlive edits elsewhere.
 DIGESTS_FRAGMENT_CACHE = env_bool("FRAGMENT_CACHE", default=True)
 DIGESTS_FRAGMENT_CACHE_SECONDS = int(os.environ.get("FRAGMENT_CACHE_SECONDS", str(7 * 24 * 3600)))
-DIGESTS_PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MB", "16")) * 2**20
 DIGESTS_COMMENTS_PER_PAGE = int(os.environ.get("COMMENTS_PER_PAGE", "50"))
 # Comments close this many days after an issue is published (0 = never).
 DIGESTS_COMMENTS_CLOSE_AFTER_DAYS = int(os.environ.get("COMMENTS_CLOSE_AFTER_DAYS", "0"))

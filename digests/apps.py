@@ -21,11 +21,11 @@ def repair_search_triggers(sender, using, verbosity=1, **kwargs):
     """SQLite loses a table's triggers when a migration rebuilds the table."""
     from django.db import connections
 
-    from .caching import pages
+    from .caching import version
     from .search.schema import ensure
 
     missing = ensure(connections[using])
     if missing:
-        pages.bump()  # pages rendered while the index was incomplete
+        version.bump()  # pages rendered while the index was incomplete
         if verbosity:
             print(f"Search index: restored {missing} trigger(s) and re-filled the index.")

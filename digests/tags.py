@@ -8,7 +8,7 @@ from django.dispatch import receiver
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from .caching import pages
+from .caching import version
 from .models import TaggedPaper, TagRedirect
 
 
@@ -53,7 +53,7 @@ def merge_tags(sources, target):
         old_slug = source.slug
         source.delete()
         _leave_redirect(old_slug, target)
-    pages.bump()
+    version.bump()
     return moved
 
 
@@ -74,7 +74,7 @@ def rename_tag(tag, name, slug=None):
     tag.save()
     TagRedirect.objects.filter(old_slug=tag.slug).delete()  # the tag's own address again
     _leave_redirect(old_slug, tag)
-    pages.bump()
+    version.bump()
     return tag
 
 

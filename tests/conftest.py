@@ -98,6 +98,14 @@ def empty_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def own_content_version(settings, tmp_path_factory):
+    """Each test's page cache version in its own file: a test run beside
+    another (or a test's gunicorn) never moves this one's version on."""
+    settings.DIGESTS_CONTENT_VERSION = "file"
+    settings.DIGESTS_CONTENT_VERSION_FILE = tmp_path_factory.mktemp("version") / "content-version"
+
+
+@pytest.fixture(autouse=True)
 def no_real_arxiv(settings):
     """No test reaches arXiv: the API address is a closed loopback port unless a
     test points it at its own local server (see tests/test_arxiv_client.py);

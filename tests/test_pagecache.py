@@ -5,13 +5,17 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core import signing
+from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from digests.comments import rules
-from digests.models import Comment
+from digests.caching import markers, version
+from digests.caching.pages import LocalPages, PageCacheMiddleware, StoredPage
+from digests.comments import forms, rules
+from digests.models import Comment, Issue
 
 from .comment_helpers import form_data
 from .factories import CommentFactory, IssueFactory, PaperFactory, SectionFactory
@@ -49,7 +53,7 @@ def test_each_reader_gets_their_own_form_token_and_time_from_one_cached_copy(pap
     assert response_two["X-Page-Cache"] == "hit"
     token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
     assert token.search(page_one)[1] != token.search(page_two)[1]
-    assert "__digests_" not in page_two
+    assert forms.CSRF_MARKER not in page_two and forms.SHOWN_AT_MARKER not in page_two
     assert "Cookie" in response_two["Vary"]
     # The token from the cached page is accepted (after the reader took their time).
     data = form_data(body="Posted from a cached page")
@@ -164,43 +168,158 @@ def test_pages_still_work_when_the_cache_is_down(client, paper, settings):
     }
     response = client.get(paper.issue.get_absolute_url())
     assert response.status_code == 200 and "Original Paper Title" in response.content.decode()
-    assert "__digests_" not in response.content.decode()
+    assert forms.CSRF_MARKER not in response.content.decode()
 
 
 def test_the_comment_form_has_real_values_with_the_cache_turned_off(client, paper, settings):
     settings.DIGESTS_PAGE_CACHE = False
     html = client.get(paper.issue.get_absolute_url()).content.decode()
-    assert "__digests_" not in html
-    assert re.search(r'name="shown_at" value="(?!__digests)[^"]+"', html)
+    assert forms.CSRF_MARKER not in html and forms.SHOWN_AT_MARKER not in html
+    shown_at = re.search(r'name="shown_at" value="([^"]+)"', html)[1]
+    assert abs(signing.loads(shown_at, salt=forms.TIMESTAMP_SALT) - time.time()) < 5
 
 
 def test_a_new_release_is_never_served_pages_of_the_old_one(client, paper, settings):
-    from digests.caching import pages as pagecache
-
     url = paper.issue.get_absolute_url()
     client.get(url)
     assert client.get(url)["X-Page-Cache"] == "hit"
     settings.DIGESTS_RELEASE = "next-deploy"
-    pagecache.release.cache_clear()
-    try:
-        assert client.get(url)["X-Page-Cache"] == "miss"
-    finally:
-        pagecache.release.cache_clear()
+    assert client.get(url)["X-Page-Cache"] == "miss"
 
 
 def test_the_release_follows_the_templates(tmp_path, settings):
-    from digests.caching import pages as pagecache
-
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / "page.html").write_text("one")
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [folder]}]
     settings.DIGESTS_RELEASE = ""
-    pagecache.release.cache_clear()
-    try:
-        first = pagecache.release()
-        (folder / "page.html").write_text("two")
-        pagecache.release.cache_clear()
-        assert pagecache.release() != first
-    finally:
-        pagecache.release.cache_clear()
+    first = version.release()
+    (folder / "page.html").write_text("two")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [folder]}]  # a new process
+    assert version.release() != first
+
+
+def test_the_release_follows_the_content_security_policy(settings):
+    settings.DIGESTS_RELEASE = ""
+    first = version.release()
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert version.release() != first
+
+
+# --- Each process's own copies -----------------------------------------------------------
+
+
+def page_key(url):
+    return PageCacheMiddleware(lambda request: None).key(RequestFactory().get(url))
+
+
+def stored(current, body=b"page", valid_until=float("inf")):
+    return StoredPage(current, valid_until, 200, {}, '"etag"', None, [body], len(body))
+
+
+def test_a_hit_is_served_from_the_process_copy_without_the_shared_entry(client, paper):
+    url = paper.issue.get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    key = page_key(url)
+    assert isinstance(cache.get(key), StoredPage), "the page was stored in the shared cache"
+    cache.delete(key)  # the shared entry is gone (evicted, say)
+    again = client.get(url)
+    assert again["X-Page-Cache"] == "hit"
+    assert "Original Paper Title" in again.content.decode()
+
+
+def test_a_process_copy_is_never_served_once_another_process_moved_the_version_on(
+    client, paper, settings
+):
+    url = paper.issue.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    # Another process changes the issue and writes a new version; this process
+    # saw no signal, only the version file.
+    Issue.objects.filter(pk=paper.issue_id).update(title="Retitled Elsewhere")
+    settings.DIGESTS_CONTENT_VERSION_FILE.write_text("moved-on-by-another-process")
+    fresh = client.get(url)
+    assert fresh["X-Page-Cache"] == "miss"
+    assert "Retitled Elsewhere" in fresh.content.decode()
+
+
+def test_a_stale_process_copy_is_replaced_by_a_current_shared_entry():
+    """Another process rendered the page under the new version: use its copy."""
+    middleware = PageCacheMiddleware(lambda request: None)
+    key = "page:test"
+    middleware.local.put(key, stored(version.current()[0], b"old"))
+    new = version.store().bump()  # another process's edit
+    cache.set(key, stored(new, b"new"))
+    current, page = middleware.lookup(key, time.time())
+    assert (current, page.parts) == (new, [b"new"])
+    assert middleware.local.get(key).parts == [b"new"]
+    newer = version.store().bump()
+    assert middleware.lookup(key, time.time()) == (newer, None)
+
+
+def test_a_copy_is_not_served_once_the_next_scheduled_issue_is_due():
+    middleware = PageCacheMiddleware(lambda request: None)
+    current, _ = version.current()
+    middleware.local.put("page:due", stored(current, valid_until=time.time() - 1))
+    assert middleware.lookup("page:due", time.time()) == (current, None)
+
+
+def test_process_copies_are_bounded_by_bytes_and_drop_the_least_recently_used():
+    pages = LocalPages(max_bytes=100)
+    for name in "abc":
+        pages.put(name, stored("v", b"x" * 40))
+        if name == "b":
+            pages.get("a")  # "a" used more recently than "b"
+    assert pages.get("b") is None
+    assert pages.get("a") is not None and pages.get("c") is not None
+    assert pages.size == 80
+    pages.put("huge", stored("v", b"x" * 101))
+    assert pages.get("huge") is None  # larger than the whole budget: not kept
+    pages.put("a", stored("w", b"y" * 10))
+    assert pages.size == 50  # a replaced entry's bytes are given back
+
+
+# --- Per-reader markers ----------------------------------------------------------------------
+
+
+def test_a_page_is_cut_at_its_markers_and_filled_with_one_token_per_response():
+    csrf, shown_at = forms.CSRF_MARKER.encode(), forms.SHOWN_AT_MARKER.encode()
+    parts = markers.split(b"<p>" + csrf + b"|" + shown_at + b"|" + csrf + b"</p>")
+    assert parts[1] == csrf and len(parts) == 7
+    filled = markers.fill(RequestFactory().get("/"), parts).decode()
+    tokens = filled[3:-4].split("|")
+    assert tokens[0] == tokens[2]  # one token per response, wherever it appears
+    assert forms.CSRF_MARKER not in filled and forms.SHOWN_AT_MARKER not in filled
+    assert markers.split(b"plain page") == [b"plain page"]
+
+
+def test_markers_come_from_the_secret_key_and_differ_from_site_to_site(settings):
+    """Nobody without the site's secret can write a marker into a comment."""
+    first = markers.register("probe", lambda request: "")
+    settings.SECRET_KEY = "another-site-" + "k" * 40
+    second = markers.register("probe", lambda request: "")
+    assert first != second and first.startswith("probe-") and second.startswith("probe-")
+
+
+def test_a_comment_quoting_marker_names_is_shown_as_written(client, paper):
+    quoted = "__digests_csrf_token__ and __digests_form_shown_at__ and csrf-0123456789abcdef0123"
+    CommentFactory(issue=paper.issue, body=quoted)
+    url = paper.issue.get_absolute_url()
+    for response in (client.get(url), client.get(url)):  # rendered, then from the cache
+        assert quoted in response.content.decode()
+    feed = client.get(f"{url}comments/feed/")
+    assert quoted in feed.content.decode() and "Set-Cookie" not in feed
+
+
+def test_a_revalidated_cached_page_is_an_empty_304_with_its_validators(client, paper):
+    url = paper.issue.get_absolute_url()
+    client.get(url)
+    page = client.get(url)
+    assert page["X-Page-Cache"] == "hit"
+    not_modified = client.get(url, HTTP_IF_NONE_MATCH=page["ETag"])
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified["ETag"] == page["ETag"]
+    assert not_modified["Cache-Control"] == page["Cache-Control"]
+    assert "Set-Cookie" not in not_modified  # nothing to fill in, no token handed out
+    changed = client.get(url, HTTP_IF_NONE_MATCH='"another-version"')
+    assert changed.status_code == 200 and "Original Paper Title" in changed.content.decode()

@@ -208,23 +208,15 @@ def test_the_page_cache_never_answers_a_preview_address(client, draft):
     from django.core.cache import cache
     from django.test import RequestFactory
 
-    from digests.caching import pages as pagecache
+    from digests.caching import version
+    from digests.caching.pages import PageCacheMiddleware, StoredPage
 
     url = link_for(draft)
-    version, _ = pagecache.current_version()
-    key = pagecache.PageCacheMiddleware(lambda request: None)._key(RequestFactory().get(url))
-    cache.set(
-        key,
-        {
-            "version": version,
-            "status": 200,
-            "headers": {"Content-Type": "text/html; charset=utf-8"},
-            "etag": '"x"',
-            "last_modified": None,
-            "parts": [b"Secret Summer Draft, stale copy"],
-            "size": 31,
-        },
-    )
+    key = PageCacheMiddleware(lambda request: None).key(RequestFactory().get(url))
+    body = b"Secret Summer Draft, stale copy"
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    current, _ = version.current()
+    cache.set(key, StoredPage(current, float("inf"), 200, headers, '"x"', None, [body], 31))
     Issue.objects.filter(pk=draft.pk).update(preview_key="withdrawn")
     response = client.get(url)
     assert response.status_code == 403 and b"stale copy" not in response.content

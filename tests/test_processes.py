@@ -1,4 +1,7 @@
-"""Real gunicorn processes sharing a database and Redis: rate limits and fresh pages."""
+"""Real gunicorn processes sharing one site: rate limits hold and pages are fresh.
+
+Both setups: the embedded default (SQLite, the database cache, the content
+version in a file) and the production one's shared parts (Redis)."""
 
 import http.cookiejar
 import re
@@ -15,24 +18,32 @@ from digests.comments.forms import TIMESTAMP_SALT
 
 from .servers import gunicorn, manage, project_env, redis_available
 
-pytestmark = pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")
 
 SECRET = "test-secret-key-" + "x" * 40
 ISSUE = "/issues/ai-research-highlights-june-july-2023/"
 
 
-@pytest.fixture(scope="module")
-def site_env(tmp_path_factory):
+SETUPS = {
+    "embedded": {},
+    "redis": {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+}
+
+
+@pytest.fixture(scope="module", params=SETUPS)
+def site_env(request, tmp_path_factory):
+    if request.param == "redis" and not redis_available():
+        pytest.skip("no Redis on 127.0.0.1:6379")
     var = tmp_path_factory.mktemp("site")
     env = project_env(
         SECRET_KEY=SECRET,
         DIGESTS_VAR_DIR=str(var),
         DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
-        REDIS_URL="redis://127.0.0.1:6379/0",
         CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
         COMMENTS_CLOSE_AFTER_DAYS="0",
+        **SETUPS[request.param],
     )
     manage("migrate", "--noinput", env=env)
+    manage("createcachetable", env=env)
     manage("collectstatic", "--noinput", env=env)
     manage("load_demo", env=env)
     return env

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from taggit.models import Tag
 
-from digests.caching import pages as pagecache
+from digests.caching import version
 from digests.models import Paper, TaggedPaper
 from digests.search import engine as search
 
@@ -610,7 +610,7 @@ def test_edits_tags_renames_and_deletes_reach_the_head_hits(client, tiers, monke
     PaperFactory(issue=tiers[0].issue, title="Gondolas", annotation="A zeppelin aerostat.")
 
     def found(text):
-        pagecache.bump()
+        version.bump()
         response = client.get(URL, {"q": text})
         titles = [paper.title for paper in response.context["papers"]]
         assert response.context["paginator"].count == len(titles)
@@ -638,7 +638,7 @@ def test_both_ways_of_finding_the_kept_matches_agree(client, tiers, monkeypatch)
     expected = results(client, q="zeppelin", tag="zeppelin")
     assert expected == ["Balloons"]
     monkeypatch.setattr(search, "DRIVE_LIMIT", 0)
-    pagecache.bump()  # the same address again: not from the page cache
+    version.bump()  # the same address again: not from the page cache
     assert results(client, q="zeppelin", tag="zeppelin") == expected
     assert len(results(client, q="zeppelin")) == 6
 

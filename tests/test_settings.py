@@ -75,17 +75,28 @@ def test_debug_is_off_unless_asked_for_and_never_in_production(env, expected, tm
 
 
 @pytest.mark.parametrize(
-    ("env", "backend"),
+    ("env", "backend", "content_version"),
     [
-        ({}, "django.core.cache.backends.db.DatabaseCache"),
-        ({"REDIS_URL": "redis://127.0.0.1:6379/0"}, "digests.cache_backends.RedisCache"),
+        ({}, "django.core.cache.backends.db.DatabaseCache", "file"),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/0"},
+            "django.core.cache.backends.redis.RedisCache",
+            "cache",
+        ),
     ],
 )
-def test_the_cache_is_shared_by_every_worker(env, backend, tmp_path):
-    """Rate limits must hold across gunicorn workers: never a per-process cache."""
-    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+def test_the_cache_and_the_content_version_are_shared_by_every_worker(
+    env, backend, content_version, tmp_path
+):
+    """Rate limits and the page cache's version must hold across gunicorn workers:
+    never a per-process cache. Without Redis (one machine) the version is a file
+    every process reads; with Redis it lives there, for any number of machines."""
+    code = (
+        "from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.DIGESTS_CONTENT_VERSION)"
+    )
     result = run_command(["shell", "-c", code], env, tmp_path)
-    assert result.stdout.strip().splitlines()[-1] == backend
+    assert result.stdout.strip().splitlines()[-1].split() == [backend, content_version]
 
 
 PRODUCTION = {

@@ -21,7 +21,7 @@ from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-from . import pages
+from . import version
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class Fragments:
         return self.rendered[key]
 
     def _key(self, context, item, extra):
-        values = repr((self.shown(item, context, **extra), pages.release()))
+        values = repr((self.shown(item, context, **extra), version.release()))
         return f"fragment:{self.name}:{hashlib.sha256(values.encode()).hexdigest()}"
 
     def _render(self, context, item, extra):

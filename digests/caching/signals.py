@@ -5,7 +5,7 @@ from django.dispatch import receiver
 from taggit.models import Tag
 
 from ..models import Comment, Issue, Paper, Section, TaggedPaper
-from . import pages
+from . import version
 
 
 @receiver(post_save, sender=Issue)
@@ -20,12 +20,12 @@ from . import pages
 @receiver(post_delete, sender=TaggedPaper)
 @receiver(post_delete, sender=Comment)
 def content_changed(sender, **kwargs):
-    pages.bump()
+    version.bump()
 
 
 @receiver(m2m_changed, sender=TaggedPaper)
 def tags_changed(sender, **kwargs):
-    pages.bump()
+    version.bump()
 
 
 @receiver(post_save, sender=Comment)
@@ -34,4 +34,4 @@ def comment_changed(sender, instance, created, **kwargs):
     # any other save (approval, removal, an editor's reply) may.
     if created and not instance.is_approved:
         return
-    pages.bump()
+    version.bump()

@@ -5,12 +5,13 @@ import time
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.middleware.csrf import get_token
 
+from ..caching import markers
 from .models import Comment
 from .text import clean_text
 
 TIMESTAMP_SALT = "digests.comments.form-time"
-SHOWN_AT_MARKER = "__digests_form_shown_at__"
 
 
 def form_timestamp(when=None):
@@ -18,22 +19,10 @@ def form_timestamp(when=None):
     return signing.dumps(round(when if when is not None else time.time(), 3), salt=TIMESTAMP_SALT)
 
 
-_this_second = (None, "")
-
-
-def current_form_timestamp():
-    """``form_timestamp()`` to the whole second, signed once per second per process.
-
-    Every page served from the page cache carries one; readers in the same
-    second share it. Rounding down can only make a reader look slower, never
-    faster, than they were."""
-    global _this_second
-    second = int(time.time())
-    cached_second, token = _this_second
-    if cached_second != second:
-        token = form_timestamp(second)
-        _this_second = (second, token)
-    return token
+# The reader's own values on a page the page cache serves to everyone: the
+# cache fills these markers in on every response (digests/caching/markers.py).
+CSRF_MARKER = markers.register("csrf", get_token)
+SHOWN_AT_MARKER = markers.register("shown-at", lambda request: form_timestamp())
 
 
 class PlainTextField(forms.CharField):
@@ -45,6 +34,8 @@ class PlainTextField(forms.CharField):
 
 
 class CommentForm(forms.Form):
+    csrf_marker = CSRF_MARKER  # the template's CSRF token, filled in per reader
+
     author_name = PlainTextField(
         label="Name",
         max_length=80,

@@ -3,6 +3,7 @@
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from ..arxiv import ids as arxiv
@@ -11,7 +12,7 @@ from ..markup import html_to_text, render_markdown
 from ..visibility import may_preview, published_q
 from .base import PaperManager, unique_slug, url_for
 from .fields import ArxivIdField
-from .history import PaperHistory, TagsSnapshot
+from .history import TagsSnapshot, track_tags
 from .tags import TaggedPaper
 
 LISTED_ISSUE_DEFERRED = [
@@ -73,6 +74,20 @@ class PaperQuerySet(models.QuerySet):
         return self.with_comment_count().annotate(
             discussion_threads=approved_count("paper", parent__isnull=True)
         )
+
+
+# Derived on save (rendered HTML, plain text, search vectors) or not the
+# editor's to restore: left out of every copy. Tags are kept as text.
+HISTORY = HistoricalRecords(
+    excluded_fields=[
+        "annotation_html",
+        "annotation_text",
+        "search_vector",
+        "search_head",
+        "updated_at",
+    ],
+    bases=[TagsSnapshot],
+)
 
 
 class Paper(models.Model):
@@ -137,16 +152,7 @@ class Paper(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = PaperManager.from_queryset(PaperQuerySet)()
-    history = PaperHistory(
-        excluded_fields=[
-            "annotation_html",
-            "annotation_text",
-            "search_vector",
-            "search_head",
-            "updated_at",
-        ],
-        bases=[TagsSnapshot],
-    )
+    history = HISTORY
 
     class Meta:
         ordering = ["issue", "section__position", "position", "pk"]
@@ -218,3 +224,4 @@ class Paper(models.Model):
         return f"paper-{self.slug}"
 
 
+track_tags(Paper, HISTORY, TaggedPaper)

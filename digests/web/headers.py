@@ -3,6 +3,7 @@
 import base64
 import hashlib
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 
 
@@ -25,26 +26,27 @@ def style_attribute_hash(value):
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-class AdminContentSecurityPolicyMiddleware:
-    """The admin's one exception to the strict policy, and nothing more.
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the admin's one exception to the strict policy.
 
     Django's admin is free of inline scripts and styles; django-simple-history's
     history page carries a single ``style="border-top: 0"``. Rather than allow
     every style attribute, the admin's policy allows that exact one by its hash
     (``'unsafe-hashes'`` is what lets a hash match an attribute). Scripts stay
-    as strict as on public pages. Must sit below django-csp's middleware, which
-    reads ``_csp_update`` when it writes the header.
+    as strict as on public pages. ``get_policy_parts`` is django-csp's own
+    place for such changes.
     """
 
     allowed_style_attributes = ("border-top: 0",)
+    admin_update = {
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            *(style_attribute_hash(value) for value in allowed_style_attributes),
+        ]
+    }
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        sources = [style_attribute_hash(value) for value in self.allowed_style_attributes]
-        self.update = {"style-src-attr": ["'unsafe-hashes'", *sources]}
-
-    def __call__(self, request):
-        response = self.get_response(request)
-        if request.path_info.startswith("/admin/"):
-            response._csp_update = self.update
-        return response
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith("/admin/") and not report_only:
+            parts.update = {**(parts.update or {}), **self.admin_update}
+        return parts

@@ -18,7 +18,7 @@ from django.utils.functional import cached_property
 from django.utils.text import slugify
 from taggit.models import Tag
 
-from digests.caching import pages
+from digests.caching import version
 from digests.comments.text import body_fingerprint
 from digests.markup import html_to_text, render_markdown
 from digests.models import Comment, Issue, Paper, Section, TaggedPaper
@@ -218,7 +218,7 @@ class Command(BaseCommand):
             # row as its tags arrived, and the GIN indexes' pending lists hold
             # every new entry until a vacuum merges them (searches scan them).
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-        pages.bump()
+        version.bump()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Generated {issues:,} issues, {len(papers):,} papers and {comments:,} comments "

@@ -7,7 +7,7 @@ backup taken without the index, or after changing the index's definition.
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from digests.caching import pages
+from digests.caching import version
 from digests.models import Issue, Paper
 from digests.search import engine as search
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             search.rebuild_index()
-        pages.bump()  # cached search pages were answered from the old index
+        version.bump()  # cached search pages were answered from the old index
         self.stdout.write(
             f"Indexed {Paper.objects.count()} papers and {Issue.objects.count()} issues."
         )
