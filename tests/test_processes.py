@@ -18,7 +18,6 @@ from digests.comments.forms import TIMESTAMP_SALT
 
 from .servers import gunicorn, manage, project_env, redis_available
 
-
 SECRET = "test-secret-key-" + "x" * 40
 ISSUE = "/issues/ai-research-highlights-june-july-2023/"
 
