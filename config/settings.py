@@ -138,8 +138,8 @@ TEMPLATES = [
 # writers queue (busy timeout) instead of failing with "database is locked".
 # mmap_size lets SQLite read pages straight from the operating system's file
 # cache, which every connection shares, instead of copying each into its own
-# small page cache: a search at 25,000 papers reads some thousands of pages
-# (FTS doclists, indexes) and ran about a quarter faster.
+# small page cache: a search reads thousands of pages of full-text lists and
+# indexes, and every worker would otherwise keep its own copies of them.
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
