@@ -55,11 +55,20 @@ class Fragments:
         values = repr((self.shown(item, context, **extra), version.release()))
         return f"fragment:{self.name}:{hashlib.sha256(values.encode()).hexdigest()}"
 
-    def _render(self, context, item, extra):
+    def _render(self, context, item, extra, template=None):
+        template = template or get_template(self.template_name).template
         with context.push(**{self.variable: item}, **extra):
-            return get_template(self.template_name).template.render(context)
+            return template.render(context)
 
     def _render_all(self, context):
+        template = get_template(self.template_name).template
+        if not settings.DIGESTS_FRAGMENT_CACHE:
+            # Nothing to look up or store: each entry is known by itself, not by a digest.
+            rendered = {}
+            for item, extra in self.entries:
+                entry = self.keys[_entry_id(item, extra)] = _entry_id(item, extra)
+                rendered[entry] = mark_safe(self._render(context, item, extra, template))
+            return rendered
         keys = {}
         for item, extra in self.entries:
             key = self._key(context, item, extra)
@@ -74,7 +83,7 @@ class Fragments:
         missing = {}
         for key, (item, extra) in keys.items():
             if key not in rendered:
-                missing[key] = rendered[key] = self._render(context, item, extra)
+                missing[key] = rendered[key] = self._render(context, item, extra, template)
         if missing and settings.DIGESTS_FRAGMENT_CACHE:
             try:
                 cache.set_many(missing, timeout=settings.DIGESTS_FRAGMENT_CACHE_SECONDS)
