@@ -1,7 +1,7 @@
 """Backups that restore: the content exported with dumpdata comes back whole into an
 empty database, and search finds it again; every migration can be undone.
 
-Each step runs manage.py in a subprocess, as the README tells an operator to.
+Each step runs manage.py in a subprocess, as docs/deployment.md tells an operator to.
 """
 
 import json
@@ -14,7 +14,7 @@ from .servers import manage
 
 pytestmark = pytest.mark.slow
 
-# The README's commands, exactly.
+# docs/deployment.md's commands, exactly.
 DUMP = [
     "dumpdata",
     "--natural-foreign",

@@ -1,4 +1,4 @@
-"""The comment rules in digests/comments.py, one by one."""
+"""The comment rules (digests/comments/rules.py, limits.py), one by one."""
 
 from datetime import timedelta
 
