@@ -130,6 +130,16 @@ TEMPLATES = [
             ],
         },
     },
+    # The hot parts of the issue and paper pages (their bodies, paper cards and
+    # comments), rendered from Django templates by the {% jinja %} tag: Jinja2
+    # compiles a template to Python, where Django's engine walks its nodes.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "digests.templatetags.digests.jinja2_environment"},
+    },
 ]
 
 # --- Database ---------------------------------------------------------------

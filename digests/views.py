@@ -379,7 +379,7 @@ class SubscribeView(PageMetaMixin, TemplateView):
 
 
 def paper_card_shown(paper, context):
-    """Everything templates/digests/_paper.html shows of a paper."""
+    """Everything templates/jinja2/digests/_paper.jinja shows of a paper."""
     return (
         paper.pk,
         paper.slug,
@@ -397,5 +397,5 @@ def paper_card_shown(paper, context):
 def paper_cards(papers):
     """The cards of an issue page's papers."""
     return Fragments(
-        "paper", "digests/_paper.html", "paper", paper_card_shown, [(p, {}) for p in papers]
+        "paper", "digests/_paper.jinja", "paper", paper_card_shown, [(p, {}) for p in papers]
     )

@@ -30,10 +30,10 @@ class Fragments:
     """The rendered HTML of one template for each of a page's items, cached by content.
 
     ``entries`` are (item, extra variables) pairs: everything the page will
-    show. ``shown(item, context, **extra)`` returns the values the template
+    show. ``shown(item, variables, **extra)`` returns the values the template
     shows for an entry (anything with a stable ``repr``). On first use every
-    entry's key is looked up in one round trip; the misses are rendered in
-    the page's own context and stored together.
+    entry's key is looked up in one round trip; the misses are rendered with
+    the page's own variables and stored together.
     """
 
     def __init__(self, name, template_name, variable, shown, entries):
@@ -43,35 +43,35 @@ class Fragments:
         self.keys = {}  # (id(item), extra) -> key, worked out once per entry
         self.rendered = None
 
-    def html(self, context, item, **extra):
+    def html(self, variables, item, **extra):
+        """One item's HTML; ``variables`` are the page's template variables (a mapping)."""
         if self.rendered is None:
-            self.rendered = self._render_all(context)
-        key = self.keys.get(_entry_id(item, extra)) or self._key(context, item, extra)
+            self.rendered = self._render_all(variables)
+        key = self.keys.get(_entry_id(item, extra)) or self._key(variables, item, extra)
         if key not in self.rendered:  # not announced in the entries: render it alone
-            self.rendered[key] = mark_safe(self._render(context, item, extra))
+            self.rendered[key] = mark_safe(self._render(variables, item, extra))
         return self.rendered[key]
 
-    def _key(self, context, item, extra):
-        values = repr((self.shown(item, context, **extra), version.release()))
+    def _key(self, variables, item, extra):
+        values = repr((self.shown(item, variables, **extra), version.release()))
         return f"fragment:{self.name}:{hashlib.sha256(values.encode()).hexdigest()}"
 
-    def _render(self, context, item, extra, template=None):
-        template = template or get_template(self.template_name).template
-        with context.push(**{self.variable: item}, **extra):
-            return template.render(context)
+    def _render(self, variables, item, extra, template=None):
+        template = template or get_template(self.template_name)
+        return template.render({**variables, self.variable: item, **extra})
 
-    def _render_all(self, context):
-        template = get_template(self.template_name).template
+    def _render_all(self, variables):
+        template = get_template(self.template_name)
         if not settings.DIGESTS_FRAGMENT_CACHE:
             # Nothing to look up or store: each entry is known by itself, not by a digest.
             rendered = {}
             for item, extra in self.entries:
                 entry = self.keys[_entry_id(item, extra)] = _entry_id(item, extra)
-                rendered[entry] = mark_safe(self._render(context, item, extra, template))
+                rendered[entry] = mark_safe(self._render(variables, item, extra, template))
             return rendered
         keys = {}
         for item, extra in self.entries:
-            key = self._key(context, item, extra)
+            key = self._key(variables, item, extra)
             keys[key] = (item, extra)
             self.keys[_entry_id(item, extra)] = key
         rendered = {}
@@ -83,7 +83,7 @@ class Fragments:
         missing = {}
         for key, (item, extra) in keys.items():
             if key not in rendered:
-                missing[key] = rendered[key] = self._render(context, item, extra, template)
+                missing[key] = rendered[key] = self._render(variables, item, extra, template)
         if missing and settings.DIGESTS_FRAGMENT_CACHE:
             try:
                 cache.set_many(missing, timeout=settings.DIGESTS_FRAGMENT_CACHE_SECONDS)

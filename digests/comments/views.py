@@ -181,7 +181,7 @@ class UnsubscribeView(View):
 
 
 def comment_shown(comment, context, thread=None):
-    """Everything templates/digests/_comment.html shows of a comment, here and now."""
+    """Everything templates/jinja2/digests/_comment.jinja shows of a comment, here and now."""
     page = context.get("comment_page")
     replying_to = comment.in_reply_to if thread and comment.in_reply_to_id else None
     return (
@@ -214,6 +214,5 @@ def comment_entries(threads):
 
 def comment_fragments(threads):
     """The comments of one page of a discussion, cached by what they show."""
-    return Fragments(
-        "comment", "digests/_comment.html", "comment", comment_shown, list(comment_entries(threads))
-    )
+    entries = list(comment_entries(threads))
+    return Fragments("comment", "digests/_comment.jinja", "comment", comment_shown, entries)

@@ -1,8 +1,15 @@
+import itertools
 import json
+import operator
 from datetime import timedelta
 from urllib.parse import urlencode
 
+import jinja2
 from django import template
+from django.template import defaultfilters
+from django.template.loader import get_template
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -33,12 +40,6 @@ def page_query(context, number):
     query = context["request"].GET.copy()
     query["page"] = number
     return "?" + query.urlencode()
-
-
-@register.simple_tag(takes_context=True)
-def fragment(context, fragments, item, **extra):
-    """One item's cached HTML from a ``digests.fragments.Fragments`` in the context."""
-    return fragments.html(context, item, **extra)
 
 
 @register.filter
@@ -102,3 +103,50 @@ def canonical_url(context):
 @register.filter
 def tag_url(tag):
     return url_for("digests:tag", tag.slug)
+
+
+# --- Jinja2 -------------------------------------------------------------------------
+
+
+def regroup(items, attribute):
+    """Django's {% regroup %}: runs of consecutive items with equal ``attribute``
+    as (grouper, list) pairs. (Jinja2's own ``groupby`` sorts first.)"""
+    key = operator.attrgetter(attribute)
+    return [(grouper, list(group)) for grouper, group in itertools.groupby(items, key)]
+
+
+def jinja2_environment(**options):
+    """The Jinja2 environment of the site's hot templates (templates/jinja2/):
+    the same filters as the Django templates, Django's own where they exist."""
+    # A missing variable or attribute is empty, as in Django's templates.
+    env = jinja2.Environment(**{**options, "undefined": jinja2.ChainableUndefined})
+    env.globals.update(fragment=jinja2_fragment, static=static, url=url)
+    env.filters.update(
+        authors_short=authors_short,
+        comment_html=comment_html,
+        date=defaultfilters.date,
+        iso_datetime=iso_datetime,
+        linebreaks=defaultfilters.linebreaks_filter,
+        pluralize=defaultfilters.pluralize,
+        regroup=regroup,
+        relative_time=relative_time,
+        tag_url=tag_url,
+    )
+    return env
+
+
+@jinja2.pass_context
+def jinja2_fragment(context, fragments, item, **extra):
+    """One item's cached HTML from a ``caching.fragments.Fragments`` of the page."""
+    return fragments.html(context.get_all(), item, **extra)
+
+
+def url(name, *args):
+    return reverse(name, args=args)
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context, template_name):
+    """The Jinja2 template ``template_name`` rendered with this page's variables."""
+    template = get_template(template_name, using="jinja2")
+    return mark_safe(template.render(context.flatten()))

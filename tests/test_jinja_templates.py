@@ -1,0 +1,71 @@
+"""The issue and paper pages' bodies, cards and comments are Jinja2 templates
+(templates/jinja2/), rendered inside the Django page by {% jinja %}.
+
+They follow the rules of every other template: no inline code for the strict
+content security policy, Django's meaning of a missing value, and the same
+page whichever engine renders which part."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.template import engines
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from digests.templatetags.digests import regroup
+
+from .factories import CommentFactory, IssueFactory, PaperFactory, SectionFactory
+
+JINJA_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "jinja2"
+
+
+def test_there_are_jinja2_templates_to_check():
+    assert len(list(JINJA_TEMPLATES.rglob("*.jinja"))) >= 7
+
+
+@pytest.mark.parametrize(
+    "path", sorted(str(p.relative_to(JINJA_TEMPLATES)) for p in JINJA_TEMPLATES.rglob("*.jinja"))
+)
+def test_no_jinja2_template_has_inline_scripts_or_styles(path):
+    source = (JINJA_TEMPLATES / path).read_text()
+    assert not re.search(r"\sstyle\s*=", source), path
+    assert not re.search(r"<style[\s>]", source), path
+    assert not re.search(r"\son[a-z]+\s*=", source), path
+    for tag in re.findall(r"<script\b[^>]*>", source):
+        assert "src=" in tag, (path, tag)
+
+
+def test_regroup_keeps_runs_in_their_order_as_django_does():
+    class Item:
+        def __init__(self, group, name):
+            self.group, self.name = group, name
+
+    items = [Item("b", 1), Item("b", 2), Item("a", 3), Item("b", 4)]
+    grouped = [(group, [item.name for item in run]) for group, run in regroup(items, "group")]
+    assert grouped == [("b", [1, 2]), ("a", [3]), ("b", [4])]  # Jinja2's groupby would sort
+
+
+def test_a_missing_value_is_empty_and_html_is_escaped():
+    env = engines["jinja2"].env
+    template = env.from_string("[{{ nothing }}][{{ nothing.at.all }}][{{ text }}][{{ safe }}]")
+    html = template.render(text="<b>", safe=mark_safe("<i>x</i>"))
+    assert html == "[][][&lt;b&gt;][<i>x</i>]"
+
+
+@pytest.mark.django_db
+def test_the_issue_page_shows_its_cards_and_comments_through_jinja2(client, settings):
+    settings.DIGESTS_PAGE_CACHE = False
+    issue = IssueFactory(title="Jinja Issue")
+    section = SectionFactory(name="Sparse Things")
+    paper = PaperFactory(issue=issue, section=section, title="O'Brien & <Sons>", tags=["llm"])
+    CommentFactory(issue=issue, body="First!", author_name="Ada")
+    html = client.get(issue.get_absolute_url()).content.decode()
+    assert f'<article class="paper" id="{paper.anchor}"' in html
+    assert "O&#39;Brien &amp; &lt;Sons&gt;" in html  # escaped, never raw
+    assert f'<a class="toc__section" href="#section-{section.slug}">Sparse Things</a>' in html
+    assert f'href="{reverse("digests:tag", args=["llm"])}"' in html
+    assert '<span class="comment__author" id="comment-' in html and ">Ada</span>" in html
+    assert '<form class="comment-form" id="comment-form"' in html
+    # The Django page around it still hands tests its context.
+    assert client.get(paper.get_absolute_url()).context["paper"] == paper
