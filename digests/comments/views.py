@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Subquery
+from django.forms.renderers import Jinja2
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,6 +24,9 @@ HELD_MESSAGE = (
     "has read it."
 )
 PUBLISHED_MESSAGE = "Thank you! Your comment is published."
+# The comment form's fields as Django's Jinja2 widget templates draw them (the
+# same markup as its Django ones, in less time; the page body is Jinja2 too).
+FORM_RENDERER = Jinja2()
 
 
 class CommentsMixin:
@@ -91,7 +95,9 @@ class CommentsMixin:
         if form is None:
             reply_to = self._requested_reply(issue, thread_list, replies)
             form = CommentForm(
-                editor=editor, initial={"reply_to": reply_to.pk if reply_to else None}
+                editor=editor,
+                initial={"reply_to": reply_to.pk if reply_to else None},
+                renderer=FORM_RENDERER,
             )
         elif getattr(form, "cleaned_data", {}).get("reply_to"):
             try:
