@@ -2,7 +2,7 @@
 
 Two modes:
 
-* development (the default): SQLite in ``var/``, local-memory cache, console
+* development (the default): SQLite in ``var/``, the database cache, console
   e-mail, a secret key generated into ``var/secret_key`` on first use.
   ``DJANGO_DEBUG=1`` turns on debug pages (``make dev`` does).
 * production (``DJANGO_ENV=production``): everything comes from the
