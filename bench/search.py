@@ -114,7 +114,7 @@ def measure(repeat):
     from django.utils.http import urlencode
 
     from digests.models import Paper
-    from digests.search import engine as search
+    from digests.search import engine
     from digests.search.filters import PaperFilter, filter_data
 
     setup_test_environment()  # lets the test client see the rendered context
@@ -132,7 +132,7 @@ def measure(repeat):
                 results = filterset.ranked()
                 return results.count(), results[0:20]
             papers = filterset.qs
-            page = search.annotate_matches(list(papers.for_listing()[:20]), query)
+            page = engine.annotate_matches(list(papers.for_listing()[:20]), query)
             return papers.count(), page
 
         def run_page(params=params):

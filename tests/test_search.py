@@ -9,13 +9,17 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils.http import urlencode
 from taggit.models import Tag
 
 from digests.caching import version
 from digests.models import Paper, TaggedPaper
-from digests.search import engine as search
+from digests.search import engine, ranked, sqlite
+from digests.search.filters import PaperFilter, filter_data
+from digests.search.query import parse_query
+from digests.search.sql import sql as sql_part
 
 from .factories import IssueFactory, PaperFactory, SectionFactory
 
@@ -101,7 +105,7 @@ def archive():
     ],
 )
 def test_web_search_syntax_is_parsed(text, groups):
-    query = search.parse_query(text)
+    query = parse_query(text)
     assert [(group.include, group.exclude) for group in query.groups] == groups
     assert not query.notes
 
@@ -118,13 +122,13 @@ def test_web_search_syntax_is_parsed(text, groups):
     ],
 )
 def test_unusable_parts_of_a_query_are_explained(text, note):
-    query = search.parse_query(text)
+    query = parse_query(text)
     assert any(note in line for line in query.notes), query.notes
 
 
 def test_fts_operators_typed_by_a_reader_are_plain_words():
-    query = search.parse_query('NEAR(a b) AND title:x ^y "z" )')
-    expression = search.SqliteBackend.expression(query)
+    query = parse_query('NEAR(a b) AND title:x ^y "z" )')
+    expression = sqlite.match(query)
     # Punctuation joins words into a phrase; every word is quoted, so no operator survives.
     assert expression == '(("near a" AND "b" AND "and" AND "title x" AND "y" AND "z"))'
 
@@ -457,7 +461,7 @@ def tiers():
 
 
 def test_count_and_page_come_from_one_query(tiers, django_assert_num_queries):
-    papers = search.RankedPapers(Paper.objects.published(), search.parse_query("zeppelin"))
+    papers = engine.ranked_papers(Paper.objects.published(), parse_query("zeppelin"))
     # Tags are not fetched here: the view attaches them to the page it shows.
     with django_assert_num_queries(2):  # count with page ids, the papers
         assert papers.count() == 6
@@ -465,8 +469,8 @@ def test_count_and_page_come_from_one_query(tiers, django_assert_num_queries):
     assert [paper.title for paper in page][:2] == ["Zeppelin Zeppelin Zeppelin", "Zeppelin Flights"]
     with django_assert_num_queries(1):  # within the ids fetched: the papers
         assert [paper.title for paper in papers[4:6]] == ["Blimps", "Dirigibles"]
-    papers = search.RankedPapers(
-        Paper.objects.published(), search.parse_query("zeppelin"), expected=(0, 2)
+    papers = engine.ranked_papers(
+        Paper.objects.published(), parse_query("zeppelin"), expected=(0, 2)
     )
     with django_assert_num_queries(3):  # a page not expected: its ids, its papers
         assert papers.count() == 6
@@ -474,7 +478,7 @@ def test_count_and_page_come_from_one_query(tiers, django_assert_num_queries):
 
 
 def test_many_text_only_matches_come_latest_added_first(client, tiers, monkeypatch):
-    monkeypatch.setattr(search, "BODY_RANK_LIMIT", 0)
+    monkeypatch.setattr(ranked, "BODY_RANK_LIMIT", 0)
     # Added last, though its arXiv date is the oldest: the archive's order, not the dates.
     PaperFactory(
         issue=tiers[0].issue,
@@ -492,7 +496,7 @@ def test_many_text_only_matches_come_latest_added_first(client, tiers, monkeypat
 def test_many_head_matches_come_title_first_then_authors_and_tags_latest_added_first(
     client, tiers, monkeypatch
 ):
-    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", 0)
+    monkeypatch.setattr(ranked, "HEAD_RANK_LIMIT", 0)
     assert results(client, q="zeppelin") == [
         "Zeppelin Zeppelin Zeppelin",  # title hits, latest added first
         "Zeppelin Flights",
@@ -502,8 +506,8 @@ def test_many_head_matches_come_title_first_then_authors_and_tags_latest_added_f
         "Dirigibles",
     ]
     # A page past the first takes each tier's rows after those above it.
-    papers = search.RankedPapers(
-        Paper.objects.published(), search.parse_query("zeppelin"), expected=(2, 2)
+    papers = engine.ranked_papers(
+        Paper.objects.published(), parse_query("zeppelin"), expected=(2, 2)
     )
     assert [paper.title for paper in papers[2:4]] == ["Balloons", "Airships"]
     assert papers.count() == 6
@@ -528,21 +532,21 @@ def test_leaving_out_the_unpublished_papers_agrees_with_the_filters(
 ):
     """Without other filters a search leaves out the few unpublished papers
     instead of testing the filters on each match: the same results."""
-    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", limits[0])
-    monkeypatch.setattr(search, "BODY_RANK_LIMIT", limits[1])
+    monkeypatch.setattr(ranked, "HEAD_RANK_LIMIT", limits[0])
+    monkeypatch.setattr(ranked, "BODY_RANK_LIMIT", limits[1])
     draft = IssueFactory(status="draft", published_at=None)
     PaperFactory(issue=draft, title="Zeppelin Secrets", annotation="Hot air, kites.")
     PaperFactory(issue=draft, title="Hidden", annotation="A zeppelin, kites.")
-    query = search.parse_query(text)
+    query = parse_query(text)
 
-    def ranked(**scope):
-        papers = search.RankedPapers(Paper.objects.published(), query, **scope)
+    def found(**scope):
+        papers = engine.ranked_papers(Paper.objects.published(), query, **scope)
         return papers.count(), [paper.title for paper in papers[0:20]]
 
-    filtered = ranked()
-    assert ranked(excluded=Paper.objects.unpublished()) == filtered
+    filtered = found()
+    assert found(excluded=Paper.objects.unpublished()) == filtered
     assert "Zeppelin Secrets" not in filtered[1] and "Hidden" not in filtered[1]
-    everything = search.RankedPapers(
+    everything = engine.ranked_papers(
         Paper.objects.all(), query, excluded=Paper.objects.filter(pk=0)
     )
     assert everything.count() >= filtered[0]
@@ -553,15 +557,15 @@ def test_leaving_out_the_unpublished_papers_agrees_with_the_filters(
 def test_or_with_a_word_left_out_lists_every_match_once(monkeypatch, limits, lean):
     """A head hit means the same in every tier: here "Zeppelin" matches only
     through "kites", so it is a text-only hit, counted once and listed once."""
-    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", limits[0])
-    monkeypatch.setattr(search, "BODY_RANK_LIMIT", limits[1])
+    monkeypatch.setattr(ranked, "HEAD_RANK_LIMIT", limits[0])
+    monkeypatch.setattr(ranked, "BODY_RANK_LIMIT", limits[1])
     issue = IssueFactory()
     PaperFactory(issue=issue, title="Gliders", annotation="Like kites.")
     PaperFactory(issue=issue, title="Kites", annotation="Paper.")
     PaperFactory(issue=issue, title="Zeppelin", annotation="Hot air and kites.")
-    papers = search.RankedPapers(
+    papers = engine.ranked_papers(
         Paper.objects.published(),
-        search.parse_query("zeppelin -hot or kites"),
+        parse_query("zeppelin -hot or kites"),
         excluded=Paper.objects.unpublished() if lean else None,
     )
     assert papers.count() == 3
@@ -575,19 +579,19 @@ def test_or_with_a_word_left_out_lists_every_match_once(monkeypatch, limits, lea
 def test_every_page_together_lists_each_match_once(tiers, monkeypatch, limits):
     """Paging two at a time through every tier, in both ways of applying the
     filters, lists exactly the papers the index matches, each once."""
-    monkeypatch.setattr(search, "HEAD_RANK_LIMIT", limits[0])
-    monkeypatch.setattr(search, "BODY_RANK_LIMIT", limits[1])
+    monkeypatch.setattr(ranked, "HEAD_RANK_LIMIT", limits[0])
+    monkeypatch.setattr(ranked, "BODY_RANK_LIMIT", limits[1])
     draft = IssueFactory(status="draft", published_at=None)
     PaperFactory(issue=draft, title="Zeppelin Secrets", annotation="Hot air, kites.")
     PaperFactory(issue=tiers[0].issue, title="Kites and Hot Air", authors="Zed Zeppelin")
     published = Paper.objects.published()
     for text in ["zeppelin", "zeppelin -hot", "zeppelin -hot or kites", '"hot air" or zeppelin']:
-        query = search.parse_query(text)
-        expected = sorted(search.matching(published, query).values_list("title", flat=True))
+        query = parse_query(text)
+        expected = sorted(engine.matching(published, query).values_list("title", flat=True))
         for excluded in (None, Paper.objects.unpublished()):
             listed = []
             for start in range(0, len(expected) + 2, 2):
-                papers = search.RankedPapers(
+                papers = engine.ranked_papers(
                     published, query, expected=(start, 2), excluded=excluded
                 )
                 assert papers.count() == len(expected), (text, excluded)
@@ -606,7 +610,7 @@ def test_the_search_page_leaves_out_drafts_without_and_with_filters(client, tier
 
 def test_edits_tags_renames_and_deletes_reach_the_head_hits(client, tiers, monkeypatch):
     # Text-only hits come after every title, author and tag hit, latest added first.
-    monkeypatch.setattr(search, "BODY_RANK_LIMIT", 0)
+    monkeypatch.setattr(ranked, "BODY_RANK_LIMIT", 0)
     PaperFactory(issue=tiers[0].issue, title="Gondolas", annotation="A zeppelin aerostat.")
 
     def found(text):
@@ -637,7 +641,7 @@ def test_edits_tags_renames_and_deletes_reach_the_head_hits(client, tiers, monke
 def test_both_ways_of_finding_the_kept_matches_agree(client, tiers, monkeypatch):
     expected = results(client, q="zeppelin", tag="zeppelin")
     assert expected == ["Balloons"]
-    monkeypatch.setattr(search, "DRIVE_LIMIT", 0)
+    monkeypatch.setattr(sqlite, "DRIVE_LIMIT", 0)
     version.bump()  # the same address again: not from the page cache
     assert results(client, q="zeppelin", tag="zeppelin") == expected
     assert len(results(client, q="zeppelin")) == 6
@@ -651,3 +655,156 @@ def test_the_head_vector_is_kept_in_the_row():
             "AND attname = 'search_head'"
         )
         assert cursor.fetchone() == ("m",)
+
+
+# --- Each tier's boundary, on both databases and both ways of applying the filters ------
+
+
+@pytest.fixture
+def ladder():
+    """Five published papers tagged "airship" that match "zeppelin" once in each
+    tier, those that rank better added first, so that latest added first lists
+    them the other way round; and two matches that must neither be listed nor
+    counted: a draft, and a paper without the tag."""
+    section, issue = SectionFactory(), IssueFactory()
+    draft = IssueFactory(status="draft", published_at=None)
+
+    def paper(title, tags=("airship",), **fields):
+        fields = {"issue": issue, "annotation": "Plain.", **fields}
+        return PaperFactory(section=section, title=title, tags=list(tags), **fields)
+
+    paper("Zeppelin Zeppelin Zeppelin")  # title hits: three words, then one
+    paper("Zeppelin Flights")
+    paper("Airships", authors="Ann Zeppelin")  # an author hit
+    paper("Blimps", annotation="A zeppelin, a zeppelin.")  # text only: annotation, then abstract
+    paper("Dirigibles", abstract="We study a zeppelin.")
+    paper("Zeppelin Secrets", issue=draft)
+    paper("Zeppelin Unfiled", tags=())
+
+
+LADDER_HEADS_RANKED = ["Zeppelin Zeppelin Zeppelin", "Zeppelin Flights", "Airships"]
+LADDER_HEADS_LATEST = {
+    "sqlite": ["Zeppelin Flights", "Zeppelin Zeppelin Zeppelin", "Airships"],  # titles first
+    "postgresql": ["Airships", "Zeppelin Flights", "Zeppelin Zeppelin Zeppelin"],
+}
+LADDER_TEXT_RANKED = ["Blimps", "Dirigibles"]
+LADDER_TEXT_LATEST = ["Dirigibles", "Blimps"]
+
+
+def airship_papers(scope, start, size):
+    """A ``RankedPapers`` of "zeppelin" among the published papers tagged "airship",
+    the filters applied as the browser applies them, or (``scope`` "left out")
+    by leaving out every other paper, as the browser does when no filter applies."""
+    query = parse_query("zeppelin")
+    if scope == "left out":
+        kept = Paper.objects.published().filter(tags__slug="airship")
+        others = Paper.objects.exclude(pk__in=kept.values("pk"))
+        return engine.ranked_papers(kept, query, expected=(start, size), excluded=others)
+    data = filter_data(QueryDict(urlencode({"q": "zeppelin", "tag": "airship"})))
+    filterset = PaperFilter.published(data)
+    assert filterset.excluded is None  # the tag is a filter: its matches are tested
+    return filterset.ranked(expected=(start, size))
+
+
+@pytest.mark.parametrize("scope", ["left out", "filtered", "filtered, papers scanned"])
+@pytest.mark.parametrize("body", ["at the limit", "past it"])
+@pytest.mark.parametrize("head", ["at the limit", "past it"])
+def test_each_tier_is_ranked_up_to_its_limit_and_latest_added_first_past_it(
+    ladder, monkeypatch, scope, head, body
+):
+    """Three head hits are ranked when HEAD_RANK_LIMIT is 3 and listed latest
+    added first when it is 2; the five matches' text-only hits are ranked when
+    BODY_RANK_LIMIT is 5, latest added first when it is 4. Neither the draft nor
+    the paper without the tag counts towards a limit, and pages of two or
+    three, each fetched on its own, list the same order."""
+    monkeypatch.setattr(ranked, "HEAD_RANK_LIMIT", 3 if head == "at the limit" else 2)
+    monkeypatch.setattr(ranked, "BODY_RANK_LIMIT", 5 if body == "at the limit" else 4)
+    if scope == "filtered, papers scanned":
+        monkeypatch.setattr(sqlite, "DRIVE_LIMIT", 0)  # SQLite's other way; PostgreSQL's one
+    latest = LADDER_HEADS_LATEST[connection.vendor]
+    heads = LADDER_HEADS_RANKED if head == "at the limit" else latest
+    text = LADDER_TEXT_RANKED if body == "at the limit" else LADDER_TEXT_LATEST
+    expected = heads + text
+
+    papers = airship_papers(scope, 0, 20)
+    assert papers.count() == 5
+    assert [paper.title for paper in papers[0:5]] == expected
+    for size in (2, 3):  # pages that end inside each tier and at its end
+        paged = []
+        for start in range(0, 5, size):
+            papers = airship_papers(scope, start, size)
+            assert papers.count() == 5
+            paged += [paper.title for paper in papers[start : min(start + size, 5)]]
+        assert paged == expected, size
+
+
+@pytest.fixture
+def left_out_words():
+    """Matches of "zeppelin -hot or kites" in the head and in the text only, and
+    papers that hold "zeppelin" in the title but "hot" elsewhere."""
+    issue, draft = IssueFactory(), IssueFactory(status="draft", published_at=None)
+
+    def paper(title, annotation, day=1, issue=issue):
+        return PaperFactory(
+            issue=issue, title=title, annotation=annotation, arxiv_date=date(2023, 1, day)
+        )
+
+    paper("Zeppelin", "Hot air.")  # left out by "-hot", no kites: no match at all
+    paper("Zeppelin Rides", "Kites and hot air.", day=2)  # "zeppelin" in the head, a match by kites
+    paper("Kites", "Plain.", day=3)
+    paper("Zeppelin Tours", "Cold air.")
+    paper("Gliders", "Kites.")  # text only
+    paper("Zeppelin Kites", "Secret.", issue=draft)
+
+
+@pytest.mark.parametrize("lean", [True, False], ids=["left out", "filtered"])
+@pytest.mark.parametrize(
+    ("limits", "text", "expected"),
+    [
+        ((1000, 1000), "zeppelin -hot", ["Zeppelin Tours"]),
+        ((0, 0), "zeppelin -hot", ["Zeppelin Tours"]),
+        (
+            (1000, 1000),
+            "zeppelin -hot or kites",
+            ["Kites", "Zeppelin Rides", "Zeppelin Tours", "Gliders"],
+        ),
+        (
+            (0, 0),
+            "zeppelin -hot or kites",
+            ["Zeppelin Tours", "Kites", "Zeppelin Rides", "Gliders"],
+        ),
+    ],
+)
+def test_words_left_out_keep_papers_out_of_the_head_hits(
+    left_out_words, monkeypatch, lean, limits, text, expected
+):
+    """A head hit is a match with a group's words in the title, authors or tags
+    and none of its words to leave out there: "Zeppelin" holds "hot" only in
+    its annotation, so the head alone would call it a hit, yet it matches
+    nothing and is never listed; "Zeppelin Rides" matches through "kites" and
+    ranks with the head hits, which it is for its group of words."""
+    monkeypatch.setattr(ranked, "HEAD_RANK_LIMIT", limits[0])
+    monkeypatch.setattr(ranked, "BODY_RANK_LIMIT", limits[1])
+    papers = engine.ranked_papers(
+        Paper.objects.published(),
+        parse_query(text),
+        excluded=Paper.objects.unpublished() if lean else None,
+    )
+    assert papers.count() == len(expected)
+    assert [paper.title for paper in papers[0 : len(expected)]] == expected
+
+
+# --- SQL in named parts --------------------------------------------------------------------
+
+
+def test_sql_parts_bring_their_values_in_the_order_the_text_reads():
+    inner = sql_part("id IN (SELECT id FROM t WHERE a = %s)", "a")
+    statement = sql_part("SELECT %s, {x} FROM t WHERE {y} AND b = %s", 1, 2, x=inner, y="c > 0")
+    assert statement == (
+        "SELECT %s, id IN (SELECT id FROM t WHERE a = %s) FROM t WHERE c > 0 AND b = %s",
+        (1, "a", 2),
+    )
+    with pytest.raises(ValueError):
+        sql_part("SELECT %s", 1, 2)
+    with pytest.raises(TypeError):
+        sql_part("SELECT {x}", x=["a reader's value"])

@@ -1,10 +1,10 @@
-"""Snippets and highlighted titles made in Python (digests/snippets.py): they must
+"""Snippets and highlighted titles made in Python (digests/search/snippets.py): they must
 mark what each database's index matched, and never let a paper's HTML through."""
 
 import pytest
 
-from digests.search import engine as search
 from digests.search import snippets
+from digests.search.query import parse_query
 from digests.search.snippets import ELLIPSIS, MARK_END, MARK_START, POSTGRES, SQLITE, Highlighter
 
 BOTH = pytest.mark.parametrize("language", [SQLITE, POSTGRES], ids=["sqlite", "postgresql"])
@@ -22,7 +22,7 @@ def marked(text):
 
 
 def highlighter(text, language):
-    return Highlighter(search.parse_query(text), language)
+    return Highlighter(parse_query(text), language)
 
 
 @BOTH
@@ -104,7 +104,7 @@ def test_a_title_is_marked_whole_or_not_at_all(language):
 def test_paper_text_is_escaped_and_markers_in_it_are_dropped():
     marker = highlighter("escaping", SQLITE)
     text = f"<b>Escaping</b> {MARK_START}&{MARK_END} <script>alert(1)</script>"
-    html = search.highlighted(marker.snippet(text))
+    html = snippets.highlighted(marker.snippet(text))
     assert (
         html
         == "&lt;b&gt;<mark>Escaping</mark>&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;"
@@ -117,10 +117,10 @@ def test_the_annotation_snippet_wins_unless_only_the_abstract_matches():
         annotation_text = "About sparsity."
         abstract = "We prune networks."
 
-    query = search.parse_query("pruning")
-    [paper] = search.annotate_matches([Paper()], query, search.SqliteBackend())
+    query = parse_query("pruning")
+    [paper] = snippets.annotate_matches([Paper()], query, SQLITE)
     assert paper.snippet_html == "We <mark>prune</mark> networks."
     assert paper.title_html == "Scaling Laws"
-    query = search.parse_query("sparsity or pruning")
-    [paper] = search.annotate_matches([Paper()], query, search.SqliteBackend())
+    query = parse_query("sparsity or pruning")
+    [paper] = snippets.annotate_matches([Paper()], query, SQLITE)
     assert paper.snippet_html == "About <mark>sparsity</mark>."

@@ -6,9 +6,10 @@ from django.utils.functional import cached_property
 
 from ..arxiv.ids import InvalidArxivId, normalize_arxiv_id
 from ..models import Issue, Paper, Section, public_tags
-from . import engine as search
+from . import engine
+from .query import MAX_QUERY_LENGTH, parse_query
 
-QUERY_MAX_LENGTH = search.MAX_QUERY_LENGTH
+QUERY_MAX_LENGTH = MAX_QUERY_LENGTH
 ORDER_CHOICES = [
     ("relevance", "Best match"),
     ("-date", "Newest first"),
@@ -37,7 +38,7 @@ class PaperFilter(django_filters.FilterSet):
     )
     # Querysets as functions of the request: django-filter deep-copies every
     # filter for every request, and copying a queryset costs more than making
-    # one (about 1 ms of a search). Each is evaluated per request.
+    # one. Each is evaluated per request.
     section = django_filters.ModelChoiceFilter(
         queryset=lambda request: Section.objects.all(),
         to_field_name="slug",
@@ -97,8 +98,8 @@ class PaperFilter(django_filters.FilterSet):
         return None if self.narrowed else self.left_out
 
     def ranked(self, expected=(0, 20)):
-        """The papers that match the words, best first (``search.RankedPapers``)."""
-        return search.RankedPapers(
+        """The papers that match the words, best first (``ranked.RankedPapers``)."""
+        return engine.ranked_papers(
             self.unsearched_qs, self.search_query, expected=expected, excluded=self.excluded
         )
 
@@ -111,14 +112,14 @@ class PaperFilter(django_filters.FilterSet):
 
     @cached_property
     def search_query(self):
-        """The words to search for (a ``search.Query``), or None: no words, a
+        """The words to search for (a ``query.Query``), or None: no words, a
         pasted arXiv id instead, or filters that could not be used."""
         if not self.is_valid():
             return None
         value = (self.form.cleaned_data.get("q") or "").strip()
         if not value or self.arxiv_id_in(value):
             return None
-        return search.parse_query(value)
+        return parse_query(value)
 
     def filter_text(self, queryset, name, value):
         # A pasted arXiv id or link finds that paper. Words are applied last, in
@@ -131,13 +132,13 @@ class PaperFilter(django_filters.FilterSet):
         result, or None when there is none: with no filter but the words, the
         index's matches less the papers left out, as ``ranked`` finds them."""
         if self.search_query and self.excluded is not None:
-            return search.matching_rows(self.search_query, self.excluded, fields)
+            return engine.matching_rows(self.search_query, self.excluded, fields)
         papers = self.qs.order_by().values_list(*fields)
         return None if papers.query.is_empty() else papers.query.sql_with_params()
 
     def filter_queryset(self, queryset):
         # Only the filters asked for: django-filter calls each one, and to find
-        # that no tag was chosen it evaluates an empty queryset (about 1 ms).
+        # that no tag was chosen it evaluates an empty queryset.
         for name, value in self.form.cleaned_data.items():
             if name in self.data:
                 queryset = self.filters[name].filter(queryset, value)
@@ -153,7 +154,7 @@ class PaperFilter(django_filters.FilterSet):
         papers = self.unsearched_qs
         if self.search_query is None:
             return papers
-        return search.matching(papers, self.search_query) if self.search_query else papers.none()
+        return engine.matching(papers, self.search_query) if self.search_query else papers.none()
 
     def filter_order(self, queryset, name, value):
         # Relevance needs the search index's rank: the view orders by it.

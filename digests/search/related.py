@@ -8,10 +8,18 @@ closest to this one's title, one fetches the winners for their cards.
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 
 from ..models import Paper, TaggedPaper
-from . import engine as search
+from . import engine
+from .query import MAX_TERMS, WORD
 
 LIMIT = 5
 CANDIDATES = 30
+# Words of a title too common in papers to say what this one is about.
+TITLE_STOPWORDS = frozenset(
+    """
+    a an and are as at be by for from has have in into is it its of on or that the their
+    this to via we what when which with without using towards toward new large model models
+    """.split()  # noqa: SIM905 (39 quoted words read worse)
+)
 
 
 def related_papers(paper, limit=LIMIT):
@@ -34,7 +42,8 @@ def related_papers(paper, limit=LIMIT):
     scores = {pk: [2 * tags + section, 0] for pk, tags, section in structural}
 
     # Text similarity breaks ties, and finds neighbours that share no tag at all.
-    similar = search.similar_paper_ids(published, paper, CANDIDATES)
+    words = title_words(paper)
+    similar = engine.similar_ids(published, words, CANDIDATES) if words else []
     for place, pk in enumerate(similar):
         scores.setdefault(pk, [0, 0])[1] = CANDIDATES - place
 
@@ -43,3 +52,12 @@ def related_papers(paper, limit=LIMIT):
         return []
     papers = Paper.objects.filter(pk__in=best).select_related("issue", "section").in_bulk()
     return [papers[pk] for pk in best if pk in papers]
+
+
+def title_words(paper):
+    """The words of ``paper``'s title that say what it is about, each once."""
+    words = []
+    for word in WORD.findall(paper.title.lower()):
+        if len(word) > 2 and word not in TITLE_STOPWORDS and word not in words:
+            words.append(word)
+    return words[:MAX_TERMS]

@@ -21,9 +21,11 @@ from bisect import bisect_left
 from dataclasses import dataclass
 
 import Stemmer
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
-# Markers around matched words; ``search.highlighted`` escapes the text and
-# then turns them into <mark>, so no HTML from a paper reaches a page.
+# Markers around matched words; ``highlighted`` escapes the text and then
+# turns them into <mark>, so no HTML from a paper reaches a page.
 MARK_START, MARK_END = "\x02", "\x03"
 ELLIPSIS = "…"
 SNIPPET_WORDS = 32
@@ -72,8 +74,36 @@ SQLITE = Language(stemmer="porter", fold_accents=True)
 POSTGRES = Language(stemmer="english", fold_accents=False, stop_words=POSTGRES_STOP_WORDS)
 
 
+def annotate_matches(papers, query, language):
+    """Give each paper ``title_html`` and ``snippet_html`` with the matches
+    marked: the annotation's snippet, unless only the abstract holds a match."""
+    if not query:
+        return papers
+    marker = Highlighter(query, language)
+    for paper in papers:
+        title = marker.title(paper.title)
+        snippet = marker.snippet(paper.annotation_text)
+        if MARK_START not in snippet:
+            abstract = marker.snippet(paper.abstract)
+            if MARK_START in abstract or not snippet:
+                snippet = abstract
+        paper.title_html = highlighted(title) if title else escape(paper.title)
+        paper.snippet_html = highlighted(snippet) if snippet else ""
+    return papers
+
+
+def highlighted(text):
+    """Text with markers to safe HTML with <mark> around the matches."""
+    html = escape(text or "")
+    html = html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+    # A snippet may cut a match in two: never leave a <mark> open.
+    if html.count("<mark>") > html.count("</mark>"):
+        html += "</mark>"
+    return mark_safe(html)
+
+
 class Highlighter:
-    """Marks the words of a ``search.Query`` in texts, as the index matched them."""
+    """Marks the words of a ``query.Query`` in texts, as the index matched them."""
 
     def __init__(self, query, language):
         self.language = language

@@ -9,9 +9,10 @@ from django.views.generic import ListView
 from ..models import Issue, Paper
 from ..models.tags import attach_tag_lists
 from ..views import PageMetaMixin, PageNumberMixin, bibtex_response
-from . import engine as search
+from . import engine
 from .facets import FACET_FIELDS, paper_facets
 from .filters import PaperFilter, filter_data
+from .ranked import RankedPapers
 
 BIBTEX_LIMIT = 2000
 
@@ -65,8 +66,8 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)
         papers = list(papers)
         attach_tag_lists(papers)
-        if self.search_query and not isinstance(queryset, search.RankedPapers):
-            papers = search.annotate_matches(papers, self.search_query)
+        if self.search_query and not isinstance(queryset, RankedPapers):
+            papers = engine.annotate_matches(papers, self.search_query)
         return paginator, page, papers, is_paginated
 
     def get_context_data(self, **kwargs):
@@ -99,7 +100,7 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         context["chosen_filters"] = [
             option for facet in context["facets"] for option in facet.options if option.chosen
         ]
-        context["matching_issues"] = search.issues_matching(
+        context["matching_issues"] = engine.issues_matching(
             Issue.objects.published(), self.search_query
         )
         return context
