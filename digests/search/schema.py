@@ -1,5 +1,5 @@
 """The search index's schema: FTS5 tables and triggers on SQLite, tsvector
-triggers and GIN indexes on PostgreSQL (see ``engine.py`` for queries).
+triggers and GIN indexes on PostgreSQL (queries: ``sqlite.py``, ``postgres.py``).
 
 Migration 0003 creates it. SQLite drops a table's triggers whenever a
 migration rebuilds that table (which is how it alters columns), so
@@ -18,7 +18,7 @@ TAG_NAMES = """(SELECT group_concat(t.name, ' ') FROM digests_taggedpaper tp
 
 # Two paper indexes: every field, and the head (title, authors, tags) alone.
 # The head's word lists are short, so telling and ranking title, author and tag
-# hits among thousands of matches reads little (``engine.py``).
+# hits among thousands of matches reads little (``sqlite.py``).
 SQLITE_PAPER_ROW = (
     """INSERT INTO digests_paper_fts(rowid, title, authors, tags, annotation, abstract)
     VALUES (new.id, new.title, new.authors, """
@@ -125,7 +125,7 @@ POSTGRES_CREATE = [
     # that a phrase never matches across two fields, as in FTS5's columns.
     # search_head holds the first two weights alone: a small vector with its own
     # index, so a query matching thousands of papers ranks the title, author and
-    # tag hits without reading every long vector (see PostgresBackend).
+    # tag hits without reading every long vector (see postgres.py).
     """CREATE FUNCTION digests_paper_search_vector() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         NEW.search_head :=
@@ -189,7 +189,7 @@ POSTGRES_CREATE = [
     "CREATE INDEX digests_paper_search_gin ON digests_paper USING gin (search_vector)",
     "CREATE INDEX digests_paper_search_head_gin ON digests_paper USING gin (search_head)",
     # Long text and vectors out of line: the rows a search scans and counts stay
-    # narrow (91 MB to 6 MB of heap at 25,000 papers; counts five times faster).
+    # narrow, so a count reads a fraction of the heap (bench/README.md).
     "ALTER TABLE digests_paper SET (toast_tuple_target = 256)",
     "CREATE INDEX digests_issue_search_gin ON digests_issue USING gin (search_vector)",
     "UPDATE digests_paper SET search_vector = NULL",
@@ -216,7 +216,7 @@ POSTGRES_DROP = [
 # The head vector is read for every match of a search (is this a title, author
 # or tag hit? how does it rank?). toast_tuple_target would move it out of line
 # with the long text; STORAGE MAIN keeps it in the row unless a row outgrows a
-# whole page: ranking 8,000 head hits went from 28 ms to 7 ms. Setting
+# whole page, so ranking head hits reads no out-of-line value. Setting
 # search_vector to NULL rewrites every row, which is what moves existing ones.
 POSTGRES_HEAD_IN_ROW = [
     "ALTER TABLE digests_paper ALTER COLUMN search_head SET STORAGE MAIN",
