@@ -6,14 +6,16 @@ content security policy, Django's meaning of a missing value, and the same
 page whichever engine renders which part."""
 
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from django.template import engines
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from digests.templatetags.digests import regroup
+from digests.templatetags.digests import jinja2_date, regroup
 
 from .factories import CommentFactory, IssueFactory, PaperFactory, SectionFactory
 
@@ -69,3 +71,26 @@ def test_the_issue_page_shows_its_cards_and_comments_through_jinja2(client, sett
     assert '<form class="comment-form" id="comment-form"' in html
     # The Django page around it still hands tests its context.
     assert client.get(paper.get_absolute_url()).context["paper"] == paper
+
+
+@pytest.mark.django_db
+def test_moments_are_shown_in_the_sites_time_zone_as_django_shows_them(client, settings):
+    settings.DIGESTS_PAGE_CACHE = False
+    settings.TIME_ZONE = "America/New_York"
+    moment = datetime(2023, 7, 10, 2, 30, tzinfo=UTC)  # still 9 July in New York
+    issue = IssueFactory(published_at=moment)
+    CommentFactory(issue=issue, created_at=moment)
+    html = client.get(issue.get_absolute_url()).content.decode()
+    assert '<time datetime="2023-07-09T22:30:00-04:00">9 July 2023</time>' in html
+    assert 'title="9 July 2023, 22:30 EDT"' in html
+
+
+@pytest.mark.django_db
+def test_days_are_formatted_in_the_active_language(client, settings):
+    settings.DIGESTS_PAGE_CACHE = False
+    paper = PaperFactory(arxiv_date=date(2023, 7, 4))
+    url = paper.issue.get_absolute_url()
+    assert '<time datetime="2023-07-04">4 Jul 2023</time>' in client.get(url).content.decode()
+    with translation.override("de"):
+        assert jinja2_date(date(2023, 3, 4), "j M Y") == "4 Mär 2023"
+    assert jinja2_date(date(2023, 3, 4), "j M Y") == "4 Mar 2023"

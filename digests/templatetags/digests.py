@@ -1,7 +1,9 @@
+import datetime
 import itertools
 import json
 import operator
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlencode
 
 import jinja2
@@ -10,7 +12,7 @@ from django.template import defaultfilters
 from django.template.loader import get_template
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -124,7 +126,7 @@ def jinja2_environment(**options):
     env.filters.update(
         authors_short=authors_short,
         comment_html=comment_html,
-        date=defaultfilters.date,
+        date=jinja2_date,
         iso_datetime=iso_datetime,
         linebreaks=defaultfilters.linebreaks_filter,
         pluralize=defaultfilters.pluralize,
@@ -133,6 +135,20 @@ def jinja2_environment(**options):
         tag_url=tag_url,
     )
     return env
+
+
+def jinja2_date(value, arg=None):
+    """Django's ``date`` filter as Django's templates apply it, to a moment
+    in the current time zone. A day (not a moment) is formatted once per
+    format and language: a page shows dozens, from a few distinct days."""
+    if type(value) is datetime.date:
+        return _formatted_day(value, arg, translation.get_language())
+    return defaultfilters.date(timezone.template_localtime(value), arg)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day, arg, language):
+    return defaultfilters.date(day, arg)
 
 
 @jinja2.pass_context
