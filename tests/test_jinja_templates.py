@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 from digests.templatetags.digests import jinja2_date, regroup
 
+from .comment_helpers import post_comment
 from .factories import CommentFactory, IssueFactory, PaperFactory, SectionFactory
 
 JINJA_TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "jinja2"
@@ -94,3 +95,16 @@ def test_days_are_formatted_in_the_active_language(client, settings):
     with translation.override("de"):
         assert jinja2_date(date(2023, 3, 4), "j M Y") == "4 Mär 2023"
     assert jinja2_date(date(2023, 3, 4), "j M Y") == "4 Mar 2023"
+
+
+@pytest.mark.django_db
+def test_a_comment_sent_to_a_closed_discussion_is_handed_back(client, settings):
+    settings.DIGESTS_PAGE_CACHE = False
+    issue = IssueFactory(comments_open=False)
+    response = post_comment(client, issue.get_absolute_url(), body="Words worth <keeping>")
+    html = response.content.decode()
+    assert response.status_code >= 400
+    assert "<p>Comments on this issue are closed.</p>" in html
+    kept = '<textarea id="kept-text" readonly rows="6">Words worth &lt;keeping&gt;</textarea>'
+    assert kept in html
+    assert 'id="comment-form"' in html and "<form" not in html.split('id="comments"')[1]
