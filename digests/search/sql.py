@@ -8,6 +8,7 @@ template by name, and their values follow in the order the text reads, so a
 part can move without its values being counted again.
 """
 
+from functools import lru_cache
 from string import Formatter
 from typing import NamedTuple
 
@@ -24,9 +25,8 @@ def sql(template, *params, **parts):
     ``{name}`` is replaced by ``parts[name]``: an ``Sql``, whose values join at that
     place, or a str or int of SQL written in this package (never a reader's value)."""
     text, values, own = [], [], list(params)
-    for literal, name, _, _ in Formatter().parse(template):
+    for literal, taken, name in pieces(template):
         text.append(literal)
-        taken = literal.count("%s")
         values += own[:taken]
         del own[:taken]
         if name is None:
@@ -42,6 +42,16 @@ def sql(template, *params, **parts):
     if own:
         raise ValueError(f"{len(own)} values more than the template's %s.")
     return Sql("".join(text), tuple(values))
+
+
+@lru_cache(maxsize=256)
+def pieces(template):
+    """``template`` as (text, its number of ``%s``, the name of the part after it
+    or None), read once: a search composes some forty parts from the same few
+    templates."""
+    return tuple(
+        (literal, literal.count("%s"), name) for literal, name, _, _ in Formatter().parse(template)
+    )
 
 
 def join(separator, parts):
