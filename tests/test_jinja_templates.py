@@ -9,13 +9,14 @@ import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import jinja2
 import pytest
 from django.template import engines
 from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from digests.templatetags.digests import jinja2_date, regroup
+from digests.templatetags.digests import jinja2_date, jinja2_environment, regroup
 
 from .comment_helpers import post_comment
 from .factories import CommentFactory, IssueFactory, PaperFactory, SectionFactory
@@ -108,3 +109,11 @@ def test_a_comment_sent_to_a_closed_discussion_is_handed_back(client, settings):
     kept = '<textarea id="kept-text" readonly rows="6">Words worth &lt;keeping&gt;</textarea>'
     assert kept in html
     assert 'id="comment-form"' in html and "<form" not in html.split('id="comments"')[1]
+
+
+def test_the_environment_compiles_its_templates_and_reports_a_broken_one(tmp_path, caplog):
+    (tmp_path / "broken.jinja").write_text("{% if %}")
+    (tmp_path / "fine.jinja").write_text("{{ 1 + 1 }}")
+    env = jinja2_environment(loader=jinja2.FileSystemLoader(tmp_path), autoescape=True)
+    assert "broken.jinja" in caplog.text
+    assert env.get_template("fine.jinja").render() == "2"

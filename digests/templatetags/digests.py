@@ -1,6 +1,7 @@
 import datetime
 import itertools
 import json
+import logging
 import operator
 from datetime import timedelta
 from functools import lru_cache
@@ -24,6 +25,7 @@ from ..markup import render_comment
 from ..models.base import url_for
 
 register = template.Library()
+log = logging.getLogger(__name__)
 
 
 @register.filter
@@ -134,6 +136,13 @@ def jinja2_environment(**options):
         relative_time=relative_time,
         tag_url=tag_url,
     )
+    # Compiled now, when a worker warms up (digests/web/warmup.py builds every
+    # template engine), rather than while the first reader of a page waits.
+    for name in env.list_templates(extensions=["jinja"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError as error:  # that page fails, not every page
+            log.error("template %s does not load: %s", name, error)
     return env
 
 
