@@ -159,6 +159,8 @@ SQLITE_OPTIONS = {
     ),
 }
 
+# Connections are kept by the thread that opened them, on SQLite too: opening
+# one (with its PRAGMAs and memory map) costs more than a page's queries.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
@@ -173,7 +175,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
     # Tests use a real file, not shared-cache memory: concurrency tests need
     # SQLite's real locking (WAL, busy timeout) to mean what it means in production.

@@ -1,5 +1,7 @@
 """Comments under issues and papers, and the terms that hold them for moderation."""
 
+from functools import cache
+
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -11,12 +13,16 @@ from ..visibility import published_q
 from .text import body_fingerprint, comparable
 
 
+@cache
 def approved_count(field, **extra):
     """A subquery counting the approved comments of the outer row.
 
     Only for rows that are themselves visible (a page never counts comments of
     an issue it could not show), so the issue's own visibility need not be
-    joined again for every comment."""
+    joined again for every comment. Built once per process: building it costs
+    more Python than the database spends running it, and a query never
+    changes an expression it is given (it resolves a copy), so every page
+    can share one."""
     counts = (
         Comment.objects.approved()
         .filter(**{field: OuterRef("pk")}, **extra)
@@ -35,6 +41,13 @@ class CommentQuerySet(models.QuerySet):
     def public(self, now=None):
         """The only comments readers ever see: approved, under a public issue."""
         return self.approved().filter(published_q("issue__", now=now))
+
+    def discussion(self, issue, paper=None):
+        """The comments a page shows under ``issue`` (or one of its papers): the
+        approved ones. For the page's own issue, which the view has already
+        found visible to this reader; the same comments ``approved_count``
+        counts, so a page's counts and its list always agree."""
+        return self.approved().filter(issue=issue, paper=paper)
 
     def threads(self):
         """Top-level comments, oldest first, with what their heading shows."""

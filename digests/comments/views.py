@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Subquery
 from django.forms.renderers import Jinja2
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -117,28 +116,28 @@ class CommentsMixin:
         return context
 
     def _comment_page(self, issue, paper, thread_total):
-        """One page of threads, then all their replies: two queries, whatever the numbers.
+        """One page of threads, then all their replies: at most two queries.
 
-        The thread count comes annotated on the page's object and the replies
-        are selected by a sliced subquery of the threads, so the page runs the
-        same queries, each on an index, with 0, 50 or 500,000 comments.
+        The thread count comes annotated on the page's object, so a discussion
+        with no thread costs no query at all; otherwise the page's threads are
+        one query and their replies another, each on an index, with 50 or
+        500,000 comments.
         """
-        threads = Comment.objects.public().threads().filter(issue=issue, paper=paper)
+        threads = Comment.objects.discussion(issue, paper).threads()
         paginator = Paginator(threads, settings.DIGESTS_COMMENTS_PER_PAGE)
         paginator.count = thread_total  # known already; saves a COUNT query
         page = paginator.get_page(self.request.GET.get(self.comments_page_kwarg))
         start = (page.number - 1) * paginator.per_page
-        window = threads[start : start + paginator.per_page]
-        thread_list = list(window)
+        thread_list = list(threads[start : start + paginator.per_page]) if thread_total else []
         replies = {}
-        # Always one query, even for an empty page: the cost never depends on the data.
-        for reply in (
-            Comment.objects.public()
-            .filter(issue=issue, paper=paper, parent__in=Subquery(window.values("pk")))
-            .select_related("in_reply_to")
-            .order_by("created_at", "pk")
-        ):
-            replies.setdefault(reply.parent_id, []).append(reply)
+        if thread_list:
+            for reply in (
+                Comment.objects.discussion(issue, paper)
+                .filter(parent__in=[thread.pk for thread in thread_list])
+                .select_related("in_reply_to")
+                .order_by("created_at", "pk")
+            ):
+                replies.setdefault(reply.parent_id, []).append(reply)
         for thread in thread_list:
             thread.thread_replies = replies.get(thread.pk, [])
         return page, thread_list, replies

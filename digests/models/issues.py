@@ -11,11 +11,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ..comments.models import approved_count
 from ..markup import html_to_text, render_markdown
 from ..preview_links import new_preview_key
 from ..visibility import IssueStatus, may_preview, published_q
 from .base import WithoutSearchVector, unique_slug, url_for
-from .papers import Paper, approved_count
+from .papers import Paper
 
 # What a table of contents shows of a paper and its section.
 TABLE_OF_CONTENTS_FIELDS = (

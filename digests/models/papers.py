@@ -1,6 +1,5 @@
 """Papers: one arXiv paper with the editor's annotation, in an issue's section."""
 
-from functools import cache
 
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -9,8 +8,7 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from ..arxiv import ids as arxiv
-from ..comments.models import Comment
-from ..comments.models import approved_count as build_approved_count
+from ..comments.models import Comment, approved_count
 from ..markup import html_to_text, render_markdown
 from ..visibility import may_preview, published_q
 from .base import PaperManager, unique_slug, url_for
@@ -27,16 +25,6 @@ CARD_FIELDS = [
     *("title", "slug", "arxiv_date", "authors", "annotation_html", "annotation_text", "abstract"),
     *("issue__title", "issue__slug", "section__name", "section__slug"),
 ]
-
-
-@cache
-def approved_count(field, **extra):
-    """``comments.models.approved_count()``, built once per process.
-
-    Building the counting subquery costs more Python than running it, and
-    a query never changes an expression it is given (it resolves a copy),
-    so every page can share one."""
-    return build_approved_count(field, **extra)
 
 
 class PaperQuerySet(models.QuerySet):
