@@ -18,7 +18,7 @@ from taggit.models import Tag
 from . import citations, preview_links
 from .caching.fragments import Fragments
 from .comments.views import CommentsMixin
-from .models import Issue, Paper, Section, public_tags
+from .models import Comment, Issue, Paper, Section, public_tags
 from .models.tags import TAG_ISSUE, attach_tag_lists
 from .search.related import related_papers
 from .tags import redirect_for
@@ -144,11 +144,15 @@ class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
         return self.object, None
 
     def discussion_counts(self):
-        return self.object.discussion_count, self.object.discussion_threads
+        return self.counts.of(None)
 
     def get_context_data(self, **kwargs):
         papers = list(self.object.papers.all())  # prefetched by with_contents()
         attach_tag_lists(papers)
+        self.counts = Comment.objects.counts(self.object)
+        self.object.comment_count = self.counts.total
+        for paper in papers:
+            paper.comment_count = self.counts.of(paper.pk)[0]
         return super().get_context_data(paper_cards=paper_cards(papers), **kwargs)
 
 
@@ -206,7 +210,7 @@ class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
         return self.object.annotation_html or self.object.abstract or self.object.title
 
     def get_queryset(self):
-        return Paper.objects.visible_to(self.request.user).for_listing().with_discussion()
+        return Paper.objects.visible_to(self.request.user).for_listing()
 
     def get_object(self, queryset=None):
         paper = super().get_object(queryset)
@@ -220,7 +224,7 @@ class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
         return self.object.issue, self.object
 
     def discussion_counts(self):
-        return self.object.comment_count, self.object.discussion_threads
+        return Comment.objects.counts(self.object.issue).of(self.object.pk)
 
     def get_context_data(self, **kwargs):
         # Neighbours in the issue, in reading order, from one small query.

@@ -116,6 +116,17 @@ def test_threads_are_oldest_first_with_replies_beneath(client, issue):
     assert f'datetime="{stamp}"' in html
 
 
+def test_a_reply_to_a_removed_comment_does_not_name_it(client, issue):
+    thread = CommentFactory(issue=issue, author_name="Opener")
+    removed = CommentFactory(
+        issue=issue, parent=thread, in_reply_to=thread, author_name="Gone Reader"
+    )
+    CommentFactory(issue=issue, parent=thread, in_reply_to=removed, author_name="Later Reader")
+    Comment.objects.filter(pk=removed.pk).update(status=Comment.Status.REMOVED)
+    html = client.get(issue.get_absolute_url()).content.decode()
+    assert "Later Reader" in html and "Gone Reader" not in html
+
+
 def test_reply_link_works_without_javascript(client, issue):
     root = CommentFactory(issue=issue, author_name="Ada")
     CommentFactory(issue=issue, author_email="bob@example.org")

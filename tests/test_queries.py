@@ -40,11 +40,11 @@ def count_queries(client, url):
 PAGES = {
     "home": (lambda issue: reverse("digests:home"), 3),
     "archive": (lambda issue: reverse("digests:issue_list"), 2),
-    # Without comments: the issue with its counts, its papers, their tags.
-    "issue": (lambda issue: issue.get_absolute_url(), 3),
-    # The paper with its counts, its tags, its neighbours in the issue, and 3 for
-    # related papers (digests/search/related.py).
-    "paper": (lambda issue: issue.papers.last().get_absolute_url(), 6),
+    # Without comments: the issue, its papers, their tags, the comment counts.
+    "issue": (lambda issue: issue.get_absolute_url(), 4),
+    # The paper, its tags, its neighbours in the issue, the comment counts, and 3
+    # for related papers (digests/search/related.py).
+    "paper": (lambda issue: issue.papers.last().get_absolute_url(), 7),
     "section": (lambda issue: issue.papers.first().section.get_absolute_url(), 4),
     "tag index": (lambda issue: reverse("digests:tag_list"), 1),
     "tag": (lambda issue: reverse("digests:tag", args=["llm"]), 4),

@@ -1,9 +1,10 @@
 """Comments under issues and papers, and the terms that hold them for moderation."""
 
 from functools import cache
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -34,6 +35,38 @@ def approved_count(field, **extra):
     return Coalesce(Subquery(counts, output_field=models.IntegerField()), 0)
 
 
+# What a page shows of a comment (digests/_comment.jinja): the rest (the
+# address, the IP hash, the browser) never leaves the admin.
+SHOWN_FIELDS = (
+    "issue", "paper", "parent", "in_reply_to", "author_name", "is_editor", "body", "created_at",
+)  # fmt: skip
+
+
+class DiscussionCounts(NamedTuple):
+    """Approved comments of an issue: by paper (``None``: the issue's own
+    discussion), each as (comments, threads)."""
+
+    by_paper: dict
+
+    @property
+    def total(self):
+        """Every approved comment under the issue, on it or on one of its papers."""
+        return sum(comments for comments, _ in self.by_paper.values())
+
+    def of(self, paper_id=None):
+        """(comments, threads) of one discussion: the issue's own, or a paper's."""
+        return self.by_paper.get(paper_id, (0, 0))
+
+
+# Counted in one grouped statement of plain SQL: asked as subqueries of the
+# page's issue or paper, the same counts cost Django more to build than every
+# other query of the page, and the database next to nothing.
+COUNTS_SQL = """
+SELECT paper_id, count(*), sum(CASE WHEN parent_id IS NULL THEN 1 ELSE 0 END)
+FROM {table} WHERE issue_id = %s AND status = %s GROUP BY paper_id
+"""
+
+
 class CommentQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(status=Comment.Status.APPROVED)
@@ -47,7 +80,16 @@ class CommentQuerySet(models.QuerySet):
         approved ones. For the page's own issue, which the view has already
         found visible to this reader; the same comments ``approved_count``
         counts, so a page's counts and its list always agree."""
-        return self.approved().filter(issue=issue, paper=paper)
+        return self.approved().filter(issue=issue, paper=paper).only(*SHOWN_FIELDS)
+
+    def counts(self, issue):
+        """``DiscussionCounts`` of ``issue`` (one query), for a page that shows it."""
+        with connections[self.db].cursor() as cursor:
+            cursor.execute(
+                COUNTS_SQL.format(table=self.model._meta.db_table),
+                [issue.pk, Comment.Status.APPROVED],
+            )
+            return DiscussionCounts({paper: (n, threads) for paper, n, threads in cursor})
 
     def threads(self):
         """Top-level comments, oldest first, with what their heading shows."""

@@ -134,12 +134,16 @@ class CommentsMixin:
             for reply in (
                 Comment.objects.discussion(issue, paper)
                 .filter(parent__in=[thread.pk for thread in thread_list])
-                .select_related("in_reply_to")
                 .order_by("created_at", "pk")
             ):
                 replies.setdefault(reply.parent_id, []).append(reply)
         for thread in thread_list:
             thread.thread_replies = replies.get(thread.pk, [])
+            # A reply answers its thread or another reply of it, all on hand
+            # (one that is no longer shown is not named).
+            shown = {thread.pk: thread, **{reply.pk: reply for reply in thread.thread_replies}}
+            for reply in thread.thread_replies:
+                reply.answering = shown.get(reply.in_reply_to_id)
         return page, thread_list, replies
 
     def _requested_reply(self, issue, threads, replies):
@@ -188,7 +192,7 @@ class UnsubscribeView(View):
 def comment_shown(comment, context, thread=None):
     """Everything templates/jinja2/digests/_comment.jinja shows of a comment, here and now."""
     page = context.get("comment_page")
-    replying_to = comment.in_reply_to if thread and comment.in_reply_to_id else None
+    replying_to = comment.answering if thread else None
     return (
         comment.pk,
         comment.author_name,

@@ -18,6 +18,11 @@ from ..visibility import IssueStatus, may_preview, published_q
 from .base import WithoutSearchVector, unique_slug, url_for
 from .papers import Paper
 
+# What the issue page shows of each paper: its card and its line in the contents.
+ISSUE_PAGE_FIELDS = (
+    "pk", "issue", "section", "position", "title", "slug", "arxiv_id", "arxiv_date",
+    "authors", "annotation_html", "section__name", "section__slug", "section__position",
+)  # fmt: skip
 # What a table of contents shows of a paper and its section.
 TABLE_OF_CONTENTS_FIELDS = (
     "pk", "issue", "section", "position", "title", "slug",
@@ -63,20 +68,16 @@ class IssueQuerySet(models.QuerySet):
         )
 
     def with_contents(self):
-        """Everything the issue page shows, in a fixed number of queries."""
-        return self.annotate(
-            comment_count=approved_count("issue"),
-            discussion_count=approved_count("issue", paper__isnull=True),
-            discussion_threads=approved_count(
-                "issue", paper__isnull=True, parent__isnull=True
-            ),
-        ).prefetch_related(
+        """The issue's papers, in reading order, with what their cards show
+        (their tags come from ``attach_tag_lists``, the comment counts from
+        ``Comment.objects.counts``): two queries."""
+        return self.prefetch_related(
             Prefetch(
                 "papers",
                 # Prefetching sets each paper's issue to this one: no join for it.
                 queryset=Paper.objects.in_issue_order()
-                .for_listing(with_issue=False)
-                .with_comment_count(),
+                .select_related("section")
+                .only(*ISSUE_PAGE_FIELDS),
             )
         )
 

@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from ..arxiv import ids as arxiv
-from ..comments.models import Comment, approved_count
+from ..comments.models import Comment
 from ..markup import html_to_text, render_markdown
 from ..visibility import may_preview, published_q
 from .base import PaperManager, unique_slug, url_for
@@ -66,15 +66,6 @@ class PaperQuerySet(models.QuerySet):
 
     def newest_first(self):
         return self.order_by("-arxiv_date", "-issue__published_at", "position", "pk")
-
-    def with_comment_count(self):
-        return self.annotate(comment_count=approved_count("paper"))
-
-    def with_discussion(self):
-        """Counts the paper page's comment section needs."""
-        return self.with_comment_count().annotate(
-            discussion_threads=approved_count("paper", parent__isnull=True)
-        )
 
 
 # Derived on save (rendered HTML, plain text, search vectors) or not the
