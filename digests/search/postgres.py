@@ -46,14 +46,16 @@ def expression(query):
     return combined
 
 
+def term(words):
+    """One word, or a phrase, as a tsquery in SQL."""
+    function = "phraseto_tsquery" if len(words) > 1 else "plainto_tsquery"
+    return sql("{function}(%s::regconfig, %s)", CONFIG, " ".join(words), function=function)
+
+
 def tsquery(query):
     """``expression(query)`` as SQL, for the statements Django cannot write: the
     functions and operators it writes for it (documented by PostgreSQL), so
     both find the same papers."""
-
-    def term(words):
-        function = "phraseto_tsquery" if len(words) > 1 else "plainto_tsquery"
-        return sql("{function}(%s::regconfig, %s)", CONFIG, " ".join(words), function=function)
 
     combined = None
     for group in query.groups:
@@ -286,13 +288,15 @@ class PostgresEngine:
 
     def similar_ids(self, queryset, words, limit):
         """Ids of ``queryset``'s papers holding most of ``words``, best first."""
-        either = None
-        for word in words:
-            term = SearchQuery(word, config=CONFIG)
-            either = term if either is None else either | term
-        return list(
-            queryset.filter(search_vector=either)
-            .annotate(rank=SearchRank(F("search_vector"), either))
-            .order_by("-rank", "pk")
-            .values_list("pk", flat=True)[:limit]
+        either = join(" || ", (term((word,)) for word in words))
+        best = sql(
+            "SELECT p.id FROM digests_paper p WHERE p.id IN ({papers}) "
+            "AND p.search_vector @@ ({either}) "
+            "ORDER BY ts_rank(p.search_vector, {either}) DESC, p.id LIMIT %s",
+            limit,
+            papers=ids_of(queryset),
+            either=either,
         )
+        with connection.cursor() as cursor:
+            cursor.execute(*best)
+            return [row[0] for row in cursor.fetchall()]
