@@ -343,8 +343,11 @@ DIGESTS_PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PAGE_CACHE_LOCAL_MB", "16")
 # Where the content version lives: "file" (one machine: a small file every
 # process reads) or "cache" (the shared cache, Redis: any number of machines).
 DIGESTS_CONTENT_VERSION = os.environ.get(
-    "CONTENT_VERSION", "cache" if os.environ.get("REDIS_URL") else "file"
+    "CONTENT_VERSION", "redis" if os.environ.get("REDIS_URL") else "file"
 )
+DIGESTS_CONTENT_VERSION_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+DIGESTS_CONTENT_VERSION_KEY = os.environ.get("CACHE_KEY_PREFIX", "digests")
+DIGESTS_REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "1"))
 DIGESTS_CONTENT_VERSION_FILE = Path(
     os.environ.get("CONTENT_VERSION_FILE", VAR_DIR / "content-version")
 )

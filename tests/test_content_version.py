@@ -3,9 +3,10 @@ machine, a key of the shared cache (Redis) for several."""
 
 import subprocess
 import sys
+import uuid
 
 import pytest
-from django.core.cache import cache, caches
+import redis
 
 from digests.caching import version
 from digests.models import Issue
@@ -20,60 +21,60 @@ pytestmark = pytest.mark.django_db
 def redis_store(settings):
     if not redis_available():
         pytest.skip("no Redis on 127.0.0.1:6379")
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/0",
-            "KEY_PREFIX": f"test-version-{id(settings)}",
-        }
-    }
-    settings.DIGESTS_CONTENT_VERSION = "cache"
-    yield version.store()
-    cache.delete(version.CACHE_KEY)
+    settings.DIGESTS_CONTENT_VERSION = "redis"
+    settings.DIGESTS_CONTENT_VERSION_REDIS_URL = "redis://127.0.0.1:6379/0"
+    settings.DIGESTS_CONTENT_VERSION_KEY = f"test-version-{uuid.uuid4().hex}"
+    store = version.store()
+    yield store
+    store.client.delete(store.key)
 
 
 def test_the_default_store_is_a_file_every_process_reads(settings):
     store = version.store()
     assert isinstance(store, version.FileVersion)
-    first, _ = version.current()
+    first = version.current()
     assert settings.DIGESTS_CONTENT_VERSION_FILE.read_text() == first
     # Another process moves it on: this one reads the new token on its next request.
     subprocess.run(
         [sys.executable, "-c", f"open({str(store.path)!r}, 'w').write('from-elsewhere')"],
         check=True,
     )
-    assert version.current()[0] == "from-elsewhere"
+    assert version.current() == "from-elsewhere"
 
 
 def test_a_missing_version_file_is_started_by_the_first_reader(settings):
     path = settings.DIGESTS_CONTENT_VERSION_FILE
     path.unlink(missing_ok=True)
-    token, _ = version.current()
+    token = version.current()
     assert token and path.read_text() == token
-    assert version.current()[0] == token  # and read back, not started again
+    assert version.current() == token  # and read back, not started again
 
 
 def test_every_save_readers_could_see_moves_the_version_on():
-    before, _ = version.current()
+    before = version.current()
     issue = IssueFactory()
-    after_create, _ = version.current()
+    after_create = version.current()
     Issue.objects.get(pk=issue.pk).save()
-    assert len({before, after_create, version.current()[0]}) == 3
+    assert len({before, after_create, version.current()}) == 3
 
 
-def test_the_cache_store_reads_the_version_and_a_page_in_one_round_trip(redis_store, monkeypatch):
+def test_the_redis_store_is_one_key_every_machine_reads(redis_store):
     token = redis_store.bump()
-    cache.set("page:x", "the page")
-    calls = []
-    backend = caches["default"]
-    real_get_many = backend.get_many
-    monkeypatch.setattr(backend, "get_many", lambda keys: calls.append(keys) or real_get_many(keys))
-    assert version.current(also=("page:x",)) == (token, {"page:x": "the page"})
-    assert len(calls) == 1
+    assert version.current() == token
+    # Another machine's edit: a client of its own moves the key on.
+    other = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    other.set(redis_store.key, "from-another-machine")
+    assert version.current() == "from-another-machine"
 
 
-def test_a_flushed_cache_starts_a_new_version_once(redis_store):
-    cache.delete(version.CACHE_KEY)
-    first, _ = version.current()
-    assert first and version.current()[0] == first
+def test_a_flushed_redis_starts_a_new_version_once(redis_store):
+    redis_store.client.delete(redis_store.key)
+    first = version.current()
+    assert first and version.current() == first
     assert redis_store.bump() != first
+
+
+def test_saves_move_the_redis_version_on_too(redis_store):
+    before = version.current()
+    IssueFactory()
+    assert version.current() != before

@@ -215,7 +215,7 @@ def test_the_page_cache_never_answers_a_preview_address(client, draft):
     key = PageCacheMiddleware(lambda request: None).key(RequestFactory().get(url))
     body = b"Secret Summer Draft, stale copy"
     headers = {"Content-Type": "text/html; charset=utf-8"}
-    current, _ = version.current()
+    current = version.current()
     cache.set(key, StoredPage(current, float("inf"), 200, headers, '"x"', None, [body], 31))
     Issue.objects.filter(pk=draft.pk).update(preview_key="withdrawn")
     response = client.get(url)

@@ -81,7 +81,7 @@ def test_debug_is_off_unless_asked_for_and_never_in_production(env, expected, tm
         (
             {"REDIS_URL": "redis://127.0.0.1:6379/0"},
             "django.core.cache.backends.redis.RedisCache",
-            "cache",
+            "redis",
         ),
     ],
 )

@@ -11,22 +11,32 @@ and no page shown to one, can contain a marker it does not own: a comment
 that quotes one is shown as it was written.
 """
 
+import hashlib
 import re
 
 from django.utils.crypto import salted_hmac
 
 _fillers = {}  # marker (bytes) -> function(request) returning the reader's value
 _pattern = None
+_signature = ""
 
 
 def register(name, fill):
     """A marker to render in place of a per-reader value; ``fill(request)`` gives the value."""
-    global _pattern
+    global _pattern, _signature
     secret = salted_hmac("digests.caching.markers", name).hexdigest()[:24]
     marker = f"{name}-{secret}"
     _fillers[marker.encode()] = fill
     _pattern = re.compile(b"(" + b"|".join(map(re.escape, _fillers)) + b")")
+    _signature = hashlib.sha256(b" ".join(sorted(_fillers))).hexdigest()[:12]
     return marker
+
+
+def signature():
+    """A short digest of the markers this process fills: part of every stored
+    page's key, so a process with other markers (another secret key) never
+    reads a page cut at markers it cannot fill."""
+    return _signature
 
 
 def split(content):

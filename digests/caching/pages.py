@@ -144,17 +144,12 @@ class PageCacheMiddleware:
         """(the current content version, the page stored under it or None).
 
         One read of the version; the shared cache is asked for the page only
-        when this process has no copy that serves the version (with Redis,
-        in the same round trip as the version)."""
+        when this process has no copy that serves the version."""
+        current = version.current()
         local = self.local.get(key)
-        if local is not None:
-            current, _ = version.current()
-            if local.serves(current, now):
-                return current, local
-            shared = cache.get(key)
-        else:
-            current, values = version.current(also=(key,))
-            shared = values.get(key)
+        if local is not None and local.serves(current, now):
+            return current, local
+        shared = cache.get(key)
         if isinstance(shared, StoredPage) and shared.serves(current, now):
             self.local.put(key, shared)
             return current, shared
@@ -181,10 +176,10 @@ class PageCacheMiddleware:
         return not (user is not None and user.is_authenticated)
 
     def key(self, request):
-        """One entry per address and release."""
+        """One entry per address, release and set of markers."""
         url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         digest = hashlib.sha256(url.encode()).hexdigest()
-        return f"page:{ENTRY_FORMAT}:{version.release()}:{digest}"
+        return f"page:{ENTRY_FORMAT}:{version.release()}:{markers.signature()}:{digest}"
 
     # --- storing and serving ---
     def valid_until(self, current, now):

@@ -11,9 +11,10 @@ can read it, once per request:
   ``var/``. Reading it is an open and a read of a few bytes, no round trip
   to any server; a bump writes a new file beside it and renames it into
   place, so a reader sees the old token or the new one, never half of one.
-* ``"cache"`` (with ``REDIS_URL``: any number of machines): a key in the
-  shared cache, read with one round trip (together with the page's entry
-  when this process has no copy of it).
+* ``"redis"`` (with ``REDIS_URL``: any number of machines): one key in
+  Redis, read with one GET through redis-py's own client, kept for the
+  process (Django's cache API builds a new client for every call, which
+  cost a cached page more than the rest of serving it).
 
 The **release** is a fingerprint of the templates, static files and content
 security policy this process serves, part of every page and fragment key:
@@ -29,16 +30,13 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 
 log = logging.getLogger(__name__)
-
-CACHE_KEY = "pages:version"
-
 
 def new_token():
     return uuid.uuid4().hex
@@ -50,14 +48,13 @@ class FileVersion:
     def __init__(self, path):
         self.path = Path(path)
 
-    def read(self, also=()):
+    def read(self):
         try:
             with open(self.path) as handle:
                 token = handle.read()
         except FileNotFoundError:
             token = ""
-        values = cache.get_many(list(also)) if also else {}
-        return (token or self.bump()), values
+        return token or self.bump()
 
     def bump(self):
         token = new_token()
@@ -70,26 +67,36 @@ class FileVersion:
         return token
 
 
-class CacheVersion:
-    """The content version as a key of the shared cache (Redis: several machines)."""
+class RedisVersion:
+    """The content version as one Redis key, shared by every machine."""
 
-    def read(self, also=()):
-        values = cache.get_many([CACHE_KEY, *also])
-        token = values.pop(CACHE_KEY, None)
-        if token is None:  # a new or flushed cache: the first reader starts a version
-            token = cache.get_or_set(CACHE_KEY, new_token, timeout=None)
-        return token, values
+    def __init__(self, url, key, timeout):
+        self.key = key
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+
+    def read(self):
+        token = self.client.get(self.key)
+        if token is None:  # a new or flushed Redis: the first reader starts a version
+            self.client.set(self.key, new_token(), nx=True)
+            token = self.client.get(self.key)
+        return token.decode()
 
     def bump(self):
         token = new_token()
-        cache.set(CACHE_KEY, token, timeout=None)
+        self.client.set(self.key, token)
         return token
 
 
 @lru_cache(maxsize=1)
 def store():
-    if settings.DIGESTS_CONTENT_VERSION == "cache":
-        return CacheVersion()
+    if settings.DIGESTS_CONTENT_VERSION == "redis":
+        return RedisVersion(
+            settings.DIGESTS_CONTENT_VERSION_REDIS_URL,
+            f"{settings.DIGESTS_CONTENT_VERSION_KEY}:pages:version",
+            settings.DIGESTS_REDIS_TIMEOUT,
+        )
     return FileVersion(settings.DIGESTS_CONTENT_VERSION_FILE)
 
 
@@ -101,12 +108,9 @@ def _settings_changed(*, setting, **kwargs):
         release.cache_clear()
 
 
-def current(also=()):
-    """(the content version, {key: value} for the cache keys in ``also``).
-
-    One read of the version; with the shared cache, the keys in ``also`` come
-    in the same round trip."""
-    return store().read(also)
+def current():
+    """The content version: one read of the file or of Redis."""
+    return store().read()
 
 
 def bump():
