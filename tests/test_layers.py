@@ -34,7 +34,8 @@ LAYERS = [
     ],
     # What serves them: pages, feeds, the admin, URLs, commands, app start.
     [
-        "digests.views", "digests.search.views", "digests.feeds", "digests.sitemaps",
+        "digests.views", "digests.page_views", "digests.search.views", "digests.feeds",
+        "digests.sitemaps",
         "digests.admin", "digests.comments.admin", "digests.urls", "digests.apps",
         "digests.management",
     ],

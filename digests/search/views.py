@@ -8,7 +8,7 @@ from django.views.generic import ListView
 
 from ..models import Issue, Paper
 from ..models.tags import attach_tag_lists
-from ..views import PageMetaMixin, PageNumberMixin, bibtex_response
+from ..page_views import PageMetaMixin, PageNumberMixin, bibtex_response
 from . import engine
 from .facets import FACET_FIELDS, paper_facets
 from .filters import PaperFilter, filter_data
