@@ -59,9 +59,10 @@ UNCACHED = {  # page: the server's cache settings
     "issue, no cache at all": {"PAGE_CACHE": "0", "FRAGMENT_CACHE": "0"},
     "paper, no cache at all": {"PAGE_CACHE": "0", "FRAGMENT_CACHE": "0"},
 }
-TARGETS = {  # setup: (cached pages, conditional GETs, issue uncached, paper uncached)
+# The issue's targets, as ratios to the static file (None: reported, no target).
+TARGETS = {
     "embedded": {"cached": 0.5, "conditional": 0.6, "issue": 0.04, "paper": 0.05},
-    "production": {"cached": 0.6, "conditional": 0.6, "issue": 0.04, "paper": 0.05},
+    "production": {"cached": 0.6, "conditional": None, "issue": 0.04, "paper": 0.05},
 }
 P99_TARGET_MS = 50  # production, cached pages at 16 connections
 
@@ -356,8 +357,9 @@ def targets(results):
             rows_ = [
                 (f"cached pages ≥ {goal['cached']}× static (worst page)",
                  f"{w:.2f}× ({worst['page']}, c={worst['connections']})", w >= goal["cached"]),
-                (f"conditional GET ≥ {goal['conditional']}× static", f"{c:.2f}×",
-                 c >= goal["conditional"]),
+                (f"conditional GET ≥ {goal['conditional']}× static"
+                 if goal["conditional"] else "conditional GET (no target)", f"{c:.2f}×",
+                 c >= goal["conditional"] if goal["conditional"] else None),
                 (f"issue, no cache at all ≥ {goal['issue']}× static", f"{i:.3f}×",
                  i >= goal["issue"]),
                 (f"paper, no cache at all ≥ {goal['paper']}× static", f"{p:.3f}×",
@@ -415,7 +417,8 @@ def write_results(results, args, elapsed):
         "|---|---|---|---|---|",
     ]
     for setup, size, target, value, met in targets(results):
-        out.append(f"| {setup} | {size} | {target} | {value} | {'yes' if met else '**no**'} |")
+        verdict = "–" if met is None else "yes" if met else "**no**"
+        out.append(f"| {setup} | {size} | {target} | {value} | {verdict} |")
     for setup, sizes in results.items():
         for size, data in sizes.items():
             out += ["", f"## {setup}, {size} archive", "", ratio_table(data["rows"])]
