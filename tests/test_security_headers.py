@@ -140,7 +140,7 @@ def test_the_markup_checker_sees_what_the_policy_would_block():
     "path",
     sorted(
         str(p.relative_to(TEMPLATES))
-        for p in TEMPLATES.rglob("*.html")
+        for p in [*TEMPLATES.rglob("*.html"), *TEMPLATES.rglob("*.jinja")]
         if not str(p.relative_to(TEMPLATES)).startswith(E_MAIL_TEMPLATES)
     ),
 )
