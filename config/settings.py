@@ -90,6 +90,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # 405 for TRACE, PUT, OPTIONS and the rest, before anything else runs.
+    "digests.web.methods.AllowedMethodsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "digests.web.headers.PermissionsPolicyMiddleware",
     # Directly after SecurityMiddleware, so static files skip everything else.
@@ -212,6 +214,24 @@ else:
         }
     }
 
+# Rate limits, and the shared clock that spaces arXiv requests: what protects
+# the site lives apart from pages, which any amount of browsing may evict.
+# With Redis, its own key prefix (LIMITS_REDIS_URL may name a Redis with
+# maxmemory-policy noeviction, or another database); without, its own table,
+# which Django culls only past MAX_ENTRIES live entries (expired ones go first).
+if os.environ.get("REDIS_URL"):
+    CACHES["limits"] = {
+        **CACHES["default"],
+        "LOCATION": os.environ.get("LIMITS_REDIS_URL") or os.environ["REDIS_URL"],
+        "KEY_PREFIX": CACHES["default"]["KEY_PREFIX"] + ":limits",
+    }
+else:
+    CACHES["limits"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "digests_limits",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    }
+
 # --- Auth -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -220,6 +240,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Where sign-in leads when the page asked for (?next=) is refused as off-site.
+LOGIN_REDIRECT_URL = "admin:index"
 # Editors stay signed in for two weeks at most, whether or not the browser is
 # closed (they work in the admin over days; a shared computer is the exception).
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
@@ -318,7 +340,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "filters": {"without_traceback": {"()": "digests.web.logs.WithoutTraceback"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.security.DisallowedHost": {"filters": ["without_traceback"]},
+    },
 }
 
 # --- digests --------------------------------------------------------------------------------------
@@ -376,7 +402,11 @@ DIGESTS_COMMENT_MIN_INTERVAL = 15
 DIGESTS_COMMENT_WINDOW = 10 * 60
 DIGESTS_COMMENT_WINDOW_MAX = 5
 # Absolute links in e-mails (reply notifications, moderation) start with this.
-DIGESTS_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Absolute links in e-mails, feeds and printed links. Unset, the address
+# `make run` serves (its PORT), so a site on another port links to itself.
+DIGESTS_SITE_URL = (
+    os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 8000}"
+)
 # arXiv's export API, for the admin's metadata autofill. arXiv's terms allow
 # one request every 3 seconds; every process takes its turn from the shared
 # cache. Look-ups are cached per paper for a day.

@@ -17,7 +17,7 @@ from django.utils.http import http_date
 
 from .comments.text import clean_text
 from .markup import render_comment
-from .models import Comment, Issue, Paper, Section, public_tags
+from .models import Comment, Issue, Paper, public_sections, public_tags
 from .models.tags import attach_tag_lists
 
 FEED_SIZE = 30
@@ -261,7 +261,7 @@ class PapersFeed(DigestFeed):
 
 class SectionFeed(PapersFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(public_sections(), slug=slug)
 
     def title(self, section):
         return f"{settings.DIGESTS_SITE_NAME}: {section.name}"

@@ -16,7 +16,7 @@ from taggit.models import Tag
 from . import citations, preview_links
 from .caching.fragments import Fragments
 from .comments.views import CommentsMixin
-from .models import Comment, Issue, Paper, Section, public_tags
+from .models import Comment, Issue, Paper, public_sections, public_tags
 from .models.tags import TAG_ISSUE, attach_tag_lists
 from .page_views import (
     ListedPapersMixin,
@@ -193,7 +193,7 @@ class SectionDetailView(PageMetaMixin, ListedPapersMixin, PageNumberMixin, ListV
 
     @cached_property
     def section(self):
-        return get_object_or_404(Section, slug=self.kwargs["slug"])
+        return get_object_or_404(public_sections(), slug=self.kwargs["slug"])
 
     def get_queryset(self):
         return Paper.objects.published().filter(section=self.section).newest_first().for_listing()
@@ -303,7 +303,7 @@ class SubscribeView(PageMetaMixin, TemplateView):
         return f"Follow {settings.DIGESTS_SITE_NAME} in a feed reader: RSS, Atom and JSON feeds."
 
     def get_context_data(self, **kwargs):
-        sections = Section.objects.filter(published_q("papers__issue__")).distinct()
+        sections = public_sections()
         return super().get_context_data(sections=sections, **kwargs)
 
 

@@ -86,15 +86,19 @@ def empty_cache(settings):
 
     (The site's default is the database cache, shared by every worker; tests
     that run real gunicorn processes use that or Redis.)"""
+    locmem = "django.core.cache.backends.locmem.LocMemCache"
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+        "default": {"BACKEND": locmem, "LOCATION": "t"},
+        "limits": {"BACKEND": locmem, "LOCATION": "t-limits"},
     }
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield
-    with contextlib.suppress(Exception):  # a test may have pointed it at a dead server
-        cache.clear()
+    for alias in settings.CACHES:
+        with contextlib.suppress(Exception):  # a test may have pointed it at a dead server
+            caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -318,12 +318,11 @@ def test_a_client_that_would_wait_too_long_is_told_to_come_back(arxiv_api, setti
 
 def test_a_broken_shared_cache_pauses_lookups(arxiv_api, settings):
     settings.DIGESTS_ARXIV_MIN_INTERVAL = 3
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
-        }
+    dead = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
     }
+    settings.CACHES = {"default": dead, "limits": dead}
     timed(arxiv_api)
     with pytest.raises(ArxivBusy, match="shared cache"):
         fetch_paper("2307.03172")

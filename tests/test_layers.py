@@ -35,6 +35,7 @@ LAYERS = [
     # What serves them: pages, feeds, the admin, URLs, commands, app start.
     [
         "digests.views", "digests.page_views", "digests.search.views", "digests.feeds",
+        "digests.web.errors",
         "digests.sitemaps",
         "digests.admin", "digests.comments.admin", "digests.urls", "digests.apps",
         "digests.management",

@@ -28,7 +28,7 @@ from datetime import date, datetime
 
 from defusedxml import DefusedXmlException, ElementTree
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from .ids import InvalidArxivId, parse_arxiv_id
 
@@ -367,7 +367,7 @@ def _local(tag):
 def wait_for_turn():
     """Sleep until this process may send the next request to arXiv.
 
-    The time of the next free slot lives in the shared cache. A short lock
+    The time of the next free slot lives in the shared store of limits. A short lock
     (``cache.add``, atomic in every backend) guards reading and moving it, so
     two processes never take the same slot; each then sleeps until its own
     slot. Whoever would wait longer than ``DIGESTS_ARXIV_MAX_WAIT`` is told to
@@ -377,25 +377,26 @@ def wait_for_turn():
     if interval <= 0:
         return
     token = uuid.uuid4().hex
+    limits = caches["limits"]  # never evicted by pages (config/settings.py)
     try:
         give_up = time.monotonic() + 5
-        while not cache.add(RATE_LOCK_KEY, token, timeout=10):
+        while not limits.add(RATE_LOCK_KEY, token, timeout=10):
             if time.monotonic() > give_up:
                 raise ArxivBusy("Too many arXiv look-ups at once. Try again in a moment.")
             time.sleep(0.01)
         try:
             now = time.time()
-            start = max(now, float(cache.get(RATE_NEXT_KEY) or 0))
+            start = max(now, float(limits.get(RATE_NEXT_KEY) or 0))
             wait = start - now
             if wait > settings.DIGESTS_ARXIV_MAX_WAIT:
                 raise ArxivBusy(
                     "arXiv allows one request every few seconds and others are waiting; "
                     f"try again in {math.ceil(wait)} seconds."
                 )
-            cache.set(RATE_NEXT_KEY, start + interval, timeout=math.ceil(wait + interval) + 60)
+            limits.set(RATE_NEXT_KEY, start + interval, timeout=math.ceil(wait + interval) + 60)
         finally:
-            if cache.get(RATE_LOCK_KEY) == token:
-                cache.delete(RATE_LOCK_KEY)
+            if limits.get(RATE_LOCK_KEY) == token:
+                limits.delete(RATE_LOCK_KEY)
     except ArxivError:
         raise
     except Exception as error:

@@ -6,9 +6,14 @@ registers a marker for each such value (``register``) and renders the marker
 where the value goes; the page cache stores the page cut at its markers and
 fills them on the way out (``fill``).
 
-A marker is derived from the site's secret key, so no text a reader posts,
-and no page shown to one, can contain a marker it does not own: a comment
-that quotes one is shown as it was written.
+No text from a reader or an editor can become a marker, for two reasons.
+A marker starts with ``<"``, which no page prints from such text: the
+templates escape it (``&lt;&quot;``), the Markdown sanitiser writes ``<``
+only to open a tag it allows and never puts ``"`` after it, and JSON-LD
+escapes ``<``. And it carries a digest of the site's secret key, so even the
+shape alone would not be enough: a comment that quotes a marker, or the
+words the code uses for one, is shown as it was written. Markers are filled
+only in HTML responses; a feed or a JSON answer never has one.
 """
 
 import hashlib
@@ -22,14 +27,21 @@ _signature = ""
 
 
 def register(name, fill):
-    """A marker to render in place of a per-reader value; ``fill(request)`` gives the value."""
+    """A marker to render in place of a per-reader value; ``fill(request)`` gives the value.
+
+    Templates print it unescaped (``|safe``): escaped, it would be text a reader could write."""
     global _pattern, _signature
     secret = salted_hmac("digests.caching.markers", name).hexdigest()[:24]
-    marker = f"{name}-{secret}"
+    marker = f'<"digests:{name}:{secret}">'
     _fillers[marker.encode()] = fill
     _pattern = re.compile(b"(" + b"|".join(map(re.escape, _fillers)) + b")")
     _signature = hashlib.sha256(b" ".join(sorted(_fillers))).hexdigest()[:12]
     return marker
+
+
+def registered():
+    """Every marker this process fills, as text."""
+    return [marker.decode() for marker in _fillers]
 
 
 def signature():

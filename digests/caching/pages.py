@@ -26,7 +26,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
-from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import parse_http_date_safe
 
 from . import markers, version
@@ -123,6 +123,12 @@ class PageCacheMiddleware:
         self.go_live = (None, NO_SCHEDULED_ISSUE)  # (version, when), worked out once per version
 
     def __call__(self, request):
+        response = self.serve(request)
+        if response.cookies:  # one reader's: no shared cache in front may keep it
+            patch_cache_control(response, private=True)
+        return response
+
+    def serve(self, request):
         if not self.cacheable_request(request):
             return self.fill(request, self.get_response(request))
         key = self.key(request)
@@ -193,11 +199,15 @@ class PageCacheMiddleware:
         return when
 
     def store(self, key, current, now, response):
+        body = response.content
+        parts = markers.split(body)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "max-age=0, must-revalidate"
+        if len(parts) > 1:  # filled per reader, with the CSRF cookie: for no shared cache
+            patch_cache_control(response, private=True)
         headers = {
             name: value for name, value in response.items() if name.lower() not in NOT_STORED
         }
-        headers.setdefault("Cache-Control", "max-age=0, must-revalidate")
-        body = response.content
         page = StoredPage(
             version=current,
             valid_until=self.valid_until(current, now),
@@ -205,7 +215,7 @@ class PageCacheMiddleware:
             headers=headers,
             etag=f'"{hashlib.sha256(body).hexdigest()[:32]}"',
             last_modified=response.get("Last-Modified"),
-            parts=markers.split(body),
+            parts=parts,
             size=len(body),
         )
         try:
@@ -238,16 +248,15 @@ class PageCacheMiddleware:
 
     def fill(self, request, response):
         """Fill the markers of a page that was not stored (an editor's, one with a message)."""
-        content_type = response.get("Content-Type", "")
-        if not response.streaming and content_type.startswith("text/html"):
+        if not response.streaming and is_html(response):
             parts = markers.split(response.content)
             if len(parts) > 1:
                 self.fill_parts(request, response, parts)
         return response
 
     def fill_parts(self, request, response, parts):
-        if len(parts) == 1:
-            response.content = parts[0]
+        if len(parts) == 1 or not is_html(response):  # a feed, JSON: never a marker
+            response.content = b"".join(parts)
             return
         if "CSRF_COOKIE" not in request.META:
             self.csrf.process_request(request)  # read the reader's CSRF cookie
@@ -255,3 +264,7 @@ class PageCacheMiddleware:
         response["Content-Length"] = str(len(response.content))
         patch_vary_headers(response, ["Cookie"])
         self.csrf.process_response(request, response)  # set the cookie if it is new
+
+
+def is_html(response):
+    return response.get("Content-Type", "").startswith("text/html")

@@ -26,17 +26,30 @@ SHOWN_AT_MARKER = markers.register("shown-at", lambda request: form_timestamp())
 
 
 class PlainTextField(forms.CharField):
-    """Text with control characters removed before any length check."""
+    """Text cleaned (``text.clean_text``) before any check: one that is empty
+    once invisible characters are gone is refused as empty."""
+
+    def __init__(self, *args, name=False, **kwargs):
+        self.is_name = name
+        super().__init__(*args, **kwargs)
 
     def to_python(self, value):
         value = super().to_python(value)
-        return clean_text(value).strip() if value else value
+        if not value:
+            return value
+        value = clean_text(value, name=self.is_name)
+        return " ".join(value.split()) if self.is_name else value.strip()
 
 
 class CommentForm(forms.Form):
-    csrf_marker = CSRF_MARKER  # the template's CSRF token, filled in per reader
+    # What the template prints (unescaped) for the CSRF token and the form's
+    # time, filled in per reader, so one cached page serves every reader; on a
+    # form shown again after a refusal the clock restarts too.
+    csrf_marker = CSRF_MARKER
+    shown_at_marker = SHOWN_AT_MARKER
 
     author_name = PlainTextField(
+        name=True,
         label="Name",
         max_length=80,
         error_messages={"required": "Please give a name to show with your comment."},
@@ -75,10 +88,6 @@ class CommentForm(forms.Form):
     def __init__(self, *args, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editor = editor
-        if not self.is_bound:
-            # Filled in per response by the page cache middleware, so one cached
-            # page can serve every reader with their own token and clock.
-            self.initial.setdefault("shown_at", SHOWN_AT_MARKER)
         if editor:
             # Signed-in editors post under their own name, approved at once.
             for name in ("author_name", "author_email"):
@@ -110,8 +119,3 @@ class CommentForm(forms.Form):
             )
         return shown
 
-    def renewed(self):
-        """A copy with the reader's text and a fresh timestamp, to show again."""
-        data = self.data.copy()
-        data["shown_at"] = SHOWN_AT_MARKER
-        return data

@@ -2,8 +2,9 @@
 
 Each identity (an IP hash, an e-mail address) may post once per
 ``COMMENT_MIN_INTERVAL`` seconds and ``COMMENT_WINDOW_MAX`` times per
-``COMMENT_WINDOW`` seconds. The counts live in the shared cache (Redis in
-production), so every process and machine agrees.
+``COMMENT_WINDOW`` seconds. The counts live in the store of limits (the
+``limits`` cache: Redis in production, its own table otherwise), shared by
+every process and machine and never evicted by cached pages.
 """
 
 import logging
@@ -11,7 +12,7 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.utils.crypto import salted_hmac
 
 from .refusals import CommentRefused
@@ -37,13 +38,13 @@ def check_rate_limit(*identities, now=None):
         claimed = []
         for key in keys:
             if not claim(key, now):
-                cache.delete_many([slot_key(k) for k in claimed])
+                store().delete_many([slot_key(k) for k in claimed])
                 raise too_soon(settings.DIGESTS_COMMENT_MIN_INTERVAL)
             claimed.append(key)
         for key in keys:
             counter = bucket_key(key, int(now // 60))
-            cache.add(counter, 0, timeout=settings.DIGESTS_COMMENT_WINDOW + 60)
-            cache.incr(counter)
+            store().add(counter, 0, timeout=settings.DIGESTS_COMMENT_WINDOW + 60)
+            store().incr(counter)
     except CommentRefused:
         raise
     except Exception as error:  # the cache is down: fail closed
@@ -54,6 +55,10 @@ def check_rate_limit(*identities, now=None):
             status=503,
             retry_after=60,
         ) from error
+
+
+def store():
+    return caches["limits"]
 
 
 def identity_key(identity):
@@ -74,7 +79,7 @@ def check_identity(key, now):
     limit = settings.DIGESTS_COMMENT_WINDOW_MAX
     minute = int(now // 60)
     minutes = [minute - n for n in range(window // 60)]
-    counts = cache.get_many([bucket_key(key, m) for m in minutes])
+    counts = store().get_many([bucket_key(key, m) for m in minutes])
     if sum(counts.values()) >= limit:
         oldest = min(int(k.rsplit(":", 1)[1]) for k in counts)
         retry = max(1, int((oldest + window // 60) * 60 - now))
@@ -84,7 +89,7 @@ def check_identity(key, now):
             status=429,
             retry_after=retry,
         )
-    last = cache.get(slot_key(key))
+    last = store().get(slot_key(key))
     if last is not None and now - last < interval:
         raise too_soon(math.ceil(interval - (now - last)))
 
@@ -92,11 +97,11 @@ def check_identity(key, now):
 def claim(key, now):
     """Take the identity's posting slot; False if another request holds it."""
     slot = slot_key(key)
-    if cache.add(slot, now, timeout=settings.DIGESTS_COMMENT_MIN_INTERVAL):
+    if store().add(slot, now, timeout=settings.DIGESTS_COMMENT_MIN_INTERVAL):
         return True
-    last = cache.get(slot)
+    last = store().get(slot)
     if last is None or now - last >= settings.DIGESTS_COMMENT_MIN_INTERVAL:
-        cache.set(slot, now, timeout=settings.DIGESTS_COMMENT_MIN_INTERVAL)
+        store().set(slot, now, timeout=settings.DIGESTS_COMMENT_MIN_INTERVAL)
         return True
     return False
 

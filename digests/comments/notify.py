@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .models import Comment
+from .text import single_line
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ def moderators(comment):
         ),
     }
     send_mail(
-        subject=f"[{settings.DIGESTS_SITE_NAME}] Comment held: {comment.issue.title}"[:200],
+        subject=single_line(
+            f"[{settings.DIGESTS_SITE_NAME}] Comment held: {comment.issue.title}"
+        )[:200],
         message=render_to_string("digests/email/comment_held.txt", context),
         from_email=None,
         recipient_list=recipients,
@@ -86,7 +89,9 @@ def reply_posted(comment):
             "unsubscribe_url": unsubscribe_url,
         }
         message = EmailMultiAlternatives(
-            subject=f"{comment.author_name} replied to you on {comment.issue.title}"[:200],
+            subject=single_line(
+                f"{comment.author_name} replied to you on {comment.issue.title}"
+            )[:200],
             body=render_to_string("digests/email/reply.txt", context),
             to=[target.author_email],
             headers={

@@ -148,7 +148,7 @@ def create(
         parent = in_reply_to.parent or in_reply_to  # replies are one level deep
         paper = parent.paper
     body = clean_text(body).strip()
-    author_name = " ".join(clean_text(author_name).split())
+    author_name = " ".join(clean_text(author_name, name=True).split())
     if not body:
         raise CommentRefused("Please write something before posting.")
     ip_hash = hash_ip(ip)

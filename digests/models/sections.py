@@ -2,7 +2,14 @@
 
 from django.db import models
 
+from ..visibility import published_q
 from .base import url_for
+
+
+def public_sections():
+    """Sections with at least one published paper: one made by a draft import
+    (or emptied since) is not shown to readers until a paper in it is public."""
+    return Section.objects.filter(published_q("papers__issue__")).distinct()
 
 
 class Section(models.Model):

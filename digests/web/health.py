@@ -1,12 +1,12 @@
-"""/healthz for load balancers: is the database answering, is the cache?"""
+"""/healthz for load balancers: is the database answering, the cache, the store of limits?"""
 
 import logging
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.http import JsonResponse
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 log = logging.getLogger(__name__)
 
@@ -17,19 +17,28 @@ def _database():
         cursor.fetchone()
 
 
-def _cache():
-    cache.set("healthz", "ok", timeout=10)
-    if cache.get("healthz") != "ok":
-        raise RuntimeError("cache did not return what was stored")
+def _cache(alias):
+    store = caches[alias]
+    store.set("healthz", "ok", timeout=10)
+    if store.get("healthz") != "ok":
+        raise RuntimeError(f"the {alias} cache did not return what was stored")
 
 
-@require_GET
+CHECKS = {
+    "database": _database,
+    "cache": lambda: _cache("default"),
+    "limits": lambda: _cache("limits"),  # comments are refused without it
+}
+
+
+@require_safe  # HEAD too: some load balancers ask with HEAD
 def healthz(request):
-    """{"status": "ok", "database": "ok", "cache": "ok"}, or 503 naming what failed.
+    """{"status": "ok", "database": "ok", "cache": "ok", "limits": "ok"}, or 503
+    naming what failed.
 
     Errors are logged, never shown: the answer carries no hosts or secrets."""
     checks = {}
-    for name, check in (("database", _database), ("cache", _cache)):
+    for name, check in CHECKS.items():
         try:
             check()
             checks[name] = "ok"
