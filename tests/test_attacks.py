@@ -126,16 +126,6 @@ def test_browsing_does_not_lift_the_sign_in_lockout(client, site_caches, setting
     assert response.status_code == 429 and "_auth_user_id" not in client.session
 
 
-def test_the_limits_table_is_not_the_page_cache_table_on_the_default_setup(settings):
-    from config import settings as config
-
-    if "REDIS_URL" in config.os.environ:
-        pytest.skip("the process was started with REDIS_URL")
-    assert config.CACHES["default"]["LOCATION"] != config.CACHES["limits"]["LOCATION"]
-    assert config.CACHES["limits"]["BACKEND"] == DATABASE_CACHE
-    assert config.CACHES["limits"]["OPTIONS"]["MAX_ENTRIES"] >= 1_000_000
-
-
 # --- 2. Readers' words are data, never placeholders --------------------------------------------
 
 

@@ -119,3 +119,42 @@ def test_the_deployment_checklist_catches_a_weakened_setting(tmp_path):
     result = run_command(["check", "--deploy", "--fail-level", "WARNING"], env, tmp_path)
     assert result.returncode != 0
     assert "security.W008" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "http://127.0.0.1:8000"),
+        ({"PORT": "9123"}, "http://127.0.0.1:9123"),  # make run PORT=9123
+        ({"PORT": "9123", "SITE_URL": "https://digest.example.org"}, "https://digest.example.org"),
+    ],
+)
+def test_links_in_e_mails_follow_the_port_the_site_is_served_on(env, expected, tmp_path):
+    env = {"PORT": "", "SITE_URL": "", **env}
+    code = "from django.conf import settings; print(settings.DIGESTS_SITE_URL)"
+    result = run_command(["shell", "-c", code], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.parametrize(
+    ("env", "limits"),
+    [
+        ({}, "django.core.cache.backends.db.DatabaseCache digests_limits None"),
+        (
+            {"REDIS_URL": "redis://127.0.0.1:6379/0", "CACHE_KEY_PREFIX": "site"},
+            "django.core.cache.backends.redis.RedisCache redis://127.0.0.1:6379/0 site:limits",
+        ),
+    ],
+)
+def test_limits_live_apart_from_the_page_cache(env, limits, tmp_path):
+    """Rate limits in a store of their own, which no amount of page entries culls."""
+    code = (
+        "from django.conf import settings; c = settings.CACHES; "
+        "print(c['limits']['BACKEND'], c['limits']['LOCATION'], c['limits'].get('KEY_PREFIX')); "
+        "print(c['default']['LOCATION'] != c['limits']['LOCATION'] "
+        "or c['default']['KEY_PREFIX'] != c['limits']['KEY_PREFIX'])"
+    )
+    result = run_command(["shell", "-c", code], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-2:] == [limits, "True"]
