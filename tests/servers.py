@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,3 +112,20 @@ def gunicorn_process(env, workers=1):
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def demo_site(var, secret, **extra):
+    """The environment of a demo site on SQLite in ``var``, set up as `make
+    run` sets one up (migrate, cache tables, static files, the demo issue)."""
+    env = project_env(
+        SECRET_KEY=secret,
+        DIGESTS_VAR_DIR=str(var),
+        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
+        CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
+        COMMENTS_CLOSE_AFTER_DAYS="0",
+        **extra,
+    )
+    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):
+        manage(*command, env=env)
+    manage("load_demo", env=env)
+    return env

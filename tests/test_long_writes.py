@@ -14,11 +14,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 
 import pytest
 
-from .servers import ROOT, gunicorn, manage, project_env
+from .servers import ROOT, demo_site, gunicorn
 from .test_processes import ISSUE, SECRET, Reader
 
 PAPERS = 5000
@@ -65,16 +64,7 @@ def fetch(url):
 def test_readers_keep_being_answered_while_5000_papers_are_imported(tmp_path):
     var = tmp_path / "site"
     var.mkdir()
-    env = project_env(
-        SECRET_KEY=SECRET,
-        DIGESTS_VAR_DIR=str(var),
-        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
-        CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
-        COMMENTS_CLOSE_AFTER_DAYS="0",
-    )
-    for command in (["migrate", "--noinput"], ["createcachetable"], ["load_demo"]):
-        manage(*command, env=env)
-    manage("collectstatic", "--noinput", env=env)
+    env = demo_site(var, SECRET)
     draft = tmp_path / "huge.txt"
     draft.write_text(large_draft())
 

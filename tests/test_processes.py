@@ -9,14 +9,13 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 
 import pytest
 from django.core import signing
 
 from digests.comments.forms import TIMESTAMP_SALT
 
-from .servers import gunicorn, manage, project_env, redis_available
+from .servers import demo_site, gunicorn, manage, redis_available
 
 SECRET = "test-secret-key-" + "x" * 40
 ISSUE = "/issues/ai-research-highlights-june-july-2023/"
@@ -32,20 +31,7 @@ SETUPS = {
 def site_env(request, tmp_path_factory):
     if request.param == "redis" and not redis_available():
         pytest.skip("no Redis on 127.0.0.1:6379")
-    var = tmp_path_factory.mktemp("site")
-    env = project_env(
-        SECRET_KEY=SECRET,
-        DIGESTS_VAR_DIR=str(var),
-        DATABASE_URL=f"sqlite:///{var / 'db.sqlite3'}",
-        CACHE_KEY_PREFIX=f"test-{uuid.uuid4().hex}",
-        COMMENTS_CLOSE_AFTER_DAYS="0",
-        **SETUPS[request.param],
-    )
-    manage("migrate", "--noinput", env=env)
-    manage("createcachetable", env=env)
-    manage("collectstatic", "--noinput", env=env)
-    manage("load_demo", env=env)
-    return env
+    return demo_site(tmp_path_factory.mktemp("site"), SECRET, **SETUPS[request.param])
 
 
 class Reader:

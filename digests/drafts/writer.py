@@ -250,7 +250,8 @@ def _refuse_unless_draft(issue):
 
 
 def _refuse_if_discussed(papers):
-    discussed = [paper for paper in papers if paper.comments.exists()]
+    ids = [paper.pk for paper in papers]
+    discussed = list(Paper.objects.filter(pk__in=ids, comments__isnull=False).distinct()[:1])
     if discussed:
         raise ImportRefused(
             f"“{discussed[0].title}” ({discussed[0].arxiv_id}) is not in the draft, but readers "
