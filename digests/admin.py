@@ -160,6 +160,7 @@ class IssueAdmin(
             },
         ),
         ("Introduction", {"fields": ("intro",)}),
+        ("Closing note", {"fields": ("closing_note",)}),
         ("Discussion", {"fields": ("comments_open",)}),
     )
 

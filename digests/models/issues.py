@@ -122,6 +122,14 @@ class Issue(models.Model):
     )
     intro_html = models.TextField(blank=True, editable=False)
     intro_text = models.TextField(blank=True, editable=False)
+    closing_note = models.TextField(
+        blank=True,
+        help_text=(
+            "Your sign-off, in Markdown: a thank-you, how to support or share the magazine. "
+            "Shown after the last section, before the discussion."
+        ),
+    )
+    closing_note_html = models.TextField(blank=True, editable=False)
     # Kept current by database triggers (see digests/search/schema.py and migration
     # 0003): no code path, bulk_create included, can leave it stale. Its GIN
     # index exists on PostgreSQL only, so it is created by that migration.
@@ -148,7 +156,8 @@ class Issue(models.Model):
     # must not come back on a restore.
     history = HistoricalRecords(
         excluded_fields=[
-            "intro_html", "intro_text", "search_vector", "updated_at", "preview_key"
+            "intro_html", "intro_text", "closing_note_html", "search_vector", "updated_at",
+            "preview_key",
         ]
     )  # fmt: skip
 
@@ -182,6 +191,7 @@ class Issue(models.Model):
             self.slug = unique_slug(Issue, self.title, max_length=200, exclude_pk=self.pk)
         self.intro_html = render_markdown(self.intro)
         self.intro_text = html_to_text(self.intro_html)
+        self.closing_note_html = render_markdown(self.closing_note)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -1,6 +1,5 @@
 """Papers: one arXiv paper with the editor's annotation, in an issue's section."""
 
-
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
@@ -17,7 +16,15 @@ from .history import TagsSnapshot, track_tags
 from .tags import TaggedPaper
 
 LISTED_ISSUE_DEFERRED = [
-    f"issue__{name}" for name in ("search_vector", "intro", "intro_html", "intro_text")
+    f"issue__{name}"
+    for name in (
+        "search_vector",
+        "intro",
+        "intro_html",
+        "intro_text",
+        "closing_note",
+        "closing_note_html",
+    )
 ]
 
 
@@ -126,6 +133,14 @@ class Paper(models.Model):
         null=True,
         blank=True,
         help_text="The newest version on arXiv when the paper was looked up.",
+    )
+    metadata_missing = models.BooleanField(
+        "arXiv details missing",
+        default=False,
+        help_text=(
+            "Added while arXiv could not be reached: the title, authors and exact date are "
+            "placeholders until “Fetch missing arXiv details” fills them in."
+        ),
     )
     annotation = models.TextField(
         blank=True,
