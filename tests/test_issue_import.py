@@ -225,7 +225,8 @@ def test_draft_from_standard_input(monkeypatch, llm):
         (b"Just a shopping list.\n\nMilk, eggs.\n", "No papers found in the draft"),
         (
             b"Other\n\nOne (Jul 45, arxiv.org/abs/2307.03172)\nText.\n",
-            "No papers found.*line 3: .Jul 45. is not a day",
+            r"No papers found.*closest was line 3: .One \(Jul 45, arxiv.org/abs/2307.03172\). "
+            r"\(.Jul 45. is not a day",
         ),
         (b"", "No papers found"),
     ],

@@ -1,10 +1,10 @@
 """An issue as a file: Markdown the importer reads back, or HTML for a newsletter tool.
 
 The Markdown has the shape ``parser.py`` reads (``# Title``, intro,
-``## Section``, ``### Title (6 Jul 2023, https://arxiv.org/abs/…)`` and the
-annotation), so export → import gives the same issue back. The HTML is a
-self-contained e-mail body: inline styles, absolute links to the site, the
-stored (already sanitised) annotation HTML.
+``## Section``, ``### Title (6 Jul 2023, https://arxiv.org/abs/…)``, the
+annotation and a last ``## Closing note``), so export → import gives the
+same issue back. The HTML is a self-contained e-mail body: inline styles,
+absolute links to the site, the stored (already sanitised) annotation HTML.
 """
 
 from urllib.parse import urljoin
@@ -53,6 +53,9 @@ def issue_markdown(issue):
             parts.append(f"### {paper.title} ({draft_date(paper.arxiv_date)}, {paper.abs_url})")
             if paper.annotation.strip():
                 parts.append(_text(paper.annotation))
+    if issue.closing_note.strip():
+        # A heading after the last paper starts the closing note (drafts/closing.py).
+        parts += ["## Closing note", _text(issue.closing_note)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -108,6 +111,7 @@ def issue_email_html(issue):
             "issue_url": site_url(issue.get_absolute_url()),
             "home_url": site_url("/"),
             "intro_html": absolute_links(issue.intro_html),
+            "closing_note_html": absolute_links(issue.closing_note_html),
             "sections": sections,
             "site_name": settings.DIGESTS_SITE_NAME,
         },

@@ -14,6 +14,14 @@ The plain-text shape is the one such articles use::
     Lost in the Middle (6 Jul, https://arxiv.org/abs/2307.03172)
     The annotation, one or more paragraphs.
 
+Text copied out of a web page or a newsletter editor keeps one paragraph
+per line with no blank line between them; ``paragraph_starts`` finds where
+such paragraphs begin, so that shape reads exactly like the one above.
+
+Paragraphs after the last paper that speak to the readers rather than about
+the paper (a thank-you, a request to subscribe or support) are the issue's
+closing note (``closing.py`` holds the rule).
+
 Markdown drafts use ``## Section`` and ``### Title (date, link)`` (or a bold
 ``**Title** (date, link)`` line); ``# Title`` before everything else names
 the issue. Dates come day-month or month-day, with short or full month
@@ -22,11 +30,12 @@ the date closest to the month in the arXiv id).
 """
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
 
 from ..arxiv.ids import InvalidArxivId, parse_arxiv_id
+from .closing import CLOSING_HEADING, take_closing_note
 from .dates import DATE_WORD, read_date
+from .draft import Draft, DraftPaper, DraftSection, LineNote
+from .paragraphs import paragraph_starts
 
 MAX_DRAFT_BYTES = 1024 * 1024
 FORMATS = ("text", "markdown")
@@ -52,6 +61,14 @@ _LIST_MARKER = re.compile(r"^(?:[-*+]|\d{1,3}[.)])\s+")
 _ATX_HEADING = re.compile(r"^(?P<level>#{1,6})\s+(?P<text>.*?)(?:\s+#+)?\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Spaces a web page or word processor puts in copied text: plain spaces to the
+# parser (Markdown reads them the same); zero-width ones dropped.
+_PASTED_SPACES = {
+    **dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2000\u2001\u2002\u2003\u2009\u200a"), " "),
+    **dict.fromkeys(map(ord, "\u200b\u2060\ufeff"), None),
+    ord("\u2028"): "\n",
+    ord("\u2029"): "\n\n",
+}
 _SENTENCE_END = (".", ",", ":", ";", "!", "?")
 HEADING_MAX_LENGTH = 80
 HEADING_MAX_WORDS = 10
@@ -59,46 +76,6 @@ HEADING_MAX_WORDS = 10
 
 class DraftError(ValueError):
     """The draft can't be read at all; the message says why, for an editor."""
-
-
-@dataclass
-class DraftPaper:
-    title: str
-    arxiv_id: str
-    arxiv_date: date
-    line: int
-    annotation: str = ""
-    version: int | None = None
-
-
-@dataclass
-class DraftSection:
-    name: str
-    line: int
-    papers: list[DraftPaper] = field(default_factory=list)
-
-
-@dataclass
-class LineNote:
-    """A line of the draft and what the importer made of it (skipped, or moved)."""
-
-    line: int
-    text: str
-    reason: str
-
-
-@dataclass
-class Draft:
-    format: str
-    title: str = ""
-    intro: str = ""
-    sections: list[DraftSection] = field(default_factory=list)
-    skipped: list[LineNote] = field(default_factory=list)
-    notes: list[LineNote] = field(default_factory=list)
-
-    @property
-    def papers(self):
-        return [paper for section in self.sections for paper in section.papers]
 
 
 # --- Bytes to text ------------------------------------------------------------------
@@ -125,6 +102,7 @@ def check_text(text, *, name="The draft"):
     if len(text.encode("utf-8")) > MAX_DRAFT_BYTES:
         raise DraftError(f"{name} is larger than {MAX_DRAFT_BYTES:,} bytes.")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.translate(_PASTED_SPACES)
     bad = _CONTROL.search(text)
     if bad:
         number = text.count("\n", 0, bad.start()) + 1
@@ -177,11 +155,21 @@ class _Reader:
         self.bare_headings = not self.markdown or not any(
             re.match(r"^##\s+\S", line.strip()) for line in self.lines
         )
+        self.starts, self.names = paragraph_starts(self.lines, _is_paper_line)
+        self.last_paper_index = max(
+            (
+                index
+                for index, line in enumerate(self.lines)
+                if _is_paper_line(line.strip()) or re.match(r"^###\s+\S", line.strip())
+            ),
+            default=-1,
+        )
         self.intro_lines = []
         self.section = None
         self.paper = None  # a DraftPaper, or a LineNote standing for a refused one
-        self.paper_lines = []
+        self.paper_lines = []  # (line number, text) of the annotation being read
         self.loose = None  # a LineNote collecting text that belongs nowhere
+        self.closing_lines = None  # (line number, text) once past the last paper's text
         self.seen_ids = {}
 
     def read(self):
@@ -189,7 +177,7 @@ class _Reader:
         for index, raw in enumerate(self.lines):
             number, line = index + 1, raw.strip()
             # A heading or title line ends the paragraph before it, as a blank line does.
-            starts_paragraph = index == 0 or not self.lines[index - 1].strip() or after_structure
+            starts_paragraph = index in self.starts or after_structure
             after_structure = False
             if _FENCE.match(line):
                 in_fence = not in_fence
@@ -197,10 +185,11 @@ class _Reader:
                 after_structure = self._structure(index, number, line, starts_paragraph)
                 if after_structure:
                     continue
-            self._text(number, raw)
+            self._text(number, raw, starts_paragraph)
         self._close_paper()
         self.draft.intro = _block(self.intro_lines)
         self.draft.sections = [s for s in self.draft.sections if s.papers]
+        take_closing_note(self.draft, _paragraphs(self.closing_lines or []))
         return self.draft
 
     # A heading, a title or a paper line: returns True when the line was one of them.
@@ -210,6 +199,11 @@ class _Reader:
         if level == 1 and self._before_content() and not self.draft.title:
             self.draft.title = _unbold(heading["text"])
             return True
+        if level == 2 and self.draft.papers and index > self.last_paper_index:
+            # A heading after the last paper begins the closing note.
+            self._start_closing()
+            self.closing_lines += [(number, CLOSING_HEADING + _unbold(heading["text"])), (0, "")]
+            return True
         if level == 2:
             self._start_section(number, _unbold(heading["text"]))
             return True
@@ -218,12 +212,13 @@ class _Reader:
             return True
         if level:
             return False
-        fresh_paper = isinstance(self.paper, DraftPaper) and not _block(self.paper_lines)
+        fresh_paper = isinstance(self.paper, DraftPaper) and not _paragraphs(self.paper_lines)
         if (starts_paragraph or fresh_paper) and _paper_candidate(_strip_decoration(line)):
             self._start_paper(number, line, _strip_decoration(line), heading=False)
             return True
         blank_before = index == 0 or not self.lines[index - 1].strip()
-        if self.bare_headings and blank_before and self._bare_heading(index, line):
+        alone = blank_before or index in self.names
+        if self.bare_headings and alone and self._bare_heading(index, line):
             self._start_section(number, line)
             return True
         return False
@@ -261,6 +256,11 @@ class _Reader:
             self.draft.sections.append(existing)
         self.section = existing
 
+    def _start_closing(self):
+        if self.closing_lines is None:
+            self._close_paper()
+            self.closing_lines = []
+
     def _start_paper(self, number, raw, line, *, heading):
         self._close_paper()
         paper, reason = _read_paper_line(line, number)
@@ -283,22 +283,49 @@ class _Reader:
 
     def _close_paper(self):
         if isinstance(self.paper, DraftPaper):
-            self.paper.annotation = _block(self.paper_lines)
+            self.paper.paragraphs = _paragraphs(self.paper_lines)
+            self.paper.annotation = "\n\n".join(text for _, text in self.paper.paragraphs)
         self.paper, self.paper_lines, self.loose = None, [], None
 
-    def _text(self, number, raw):
-        if isinstance(self.paper, DraftPaper):
-            self.paper_lines.append(raw)
+    def _text(self, number, raw, starts_paragraph):
+        if self.closing_lines is not None:
+            target = self.closing_lines
+        elif isinstance(self.paper, DraftPaper):
+            target = self.paper_lines
         elif isinstance(self.paper, LineNote):
-            pass  # the annotation of a refused paper goes with it
+            return  # the annotation of a refused paper goes with it
         elif self.section is None:
+            if starts_paragraph and self.intro_lines and self.intro_lines[-1].strip():
+                self.intro_lines.append("")
             self.intro_lines.append(raw)
-        elif raw.strip() and self.loose is None:
-            self._skip(number, raw, "text between a section heading and its first paper")
-            self.loose = self.draft.skipped[-1]
+            return
+        else:
+            if raw.strip() and self.loose is None:
+                self._skip(number, raw, "text between a section heading and its first paper")
+                self.loose = self.draft.skipped[-1]
+            return
+        if starts_paragraph and target and target[-1][1].strip():
+            target.append((number, ""))  # a paragraph that began after a single line break
+        target.append((number, raw))
 
     def _skip(self, number, raw, reason):
         self.draft.skipped.append(LineNote(number, raw.strip(), reason))
+
+
+def _is_paper_line(line):
+    return _paper_candidate(_strip_decoration(line))
+
+
+def _paragraphs(numbered_lines):
+    """[(first line number, text)] of the paragraphs in ``numbered_lines``."""
+    paragraphs, current = [], []
+    for number, raw in [*numbered_lines, (0, "")]:
+        if raw.strip():
+            current.append((number, raw.rstrip()))
+        elif current:
+            paragraphs.append((current[0][0], "\n".join(text for _, text in current).strip("\n")))
+            current = []
+    return paragraphs
 
 
 def _block(lines):

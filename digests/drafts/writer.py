@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
-from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history
 
 from ..models import Issue, Paper, Section
-from ..models.base import unique_slug
+from ..models.base import slug_from, unique_slug
+from .nearest import closest_line
 from .parser import Draft, DraftError, LineNote, parse_draft
 
 # New papers per transaction (and per INSERT: SQLite allows 32,766 parameters
@@ -54,6 +54,7 @@ class ImportReport:
     removed: list[tuple[str, str]] = field(default_factory=list)
     new_sections: list[str] = field(default_factory=list)
     dry_run: bool = False
+    period_filled: bool = False
 
     @property
     def sections(self):
@@ -81,6 +82,11 @@ class ImportReport:
         kind = "Markdown" if draft.format == "markdown" else "plain-text"
         out = [f"{verb} draft issue “{issue.title}” (/{issue.slug}/) from a {kind} draft."]
         out.append(f"Intro: {len(draft.intro):,} characters.")
+        if self.period_filled:
+            out.append(
+                f"Period: {issue.period_start:%-d %b %Y} to {issue.period_end:%-d %b %Y} "
+                "(from the papers' arXiv dates)."
+            )
         out.append(f"Sections ({len(self.sections)}):")
         for name, count, new in self.sections:
             out.append(
@@ -100,6 +106,12 @@ class ImportReport:
         if self.removed:
             out.append(f"Removed (no longer in the draft) ({len(self.removed)}):")
             out.extend(f"  {arxiv_id:<12} {title}" for arxiv_id, title in self.removed)
+        if draft.closing:
+            out.append(
+                f"Closing note: {len(draft.closing)} paragraph(s) after the last paper "
+                "(correct it under “Closing note” in the issue):"
+            )
+            out.extend(f"  line {n.line}: {n.text[:70]} ({n.reason})" for n in draft.closing)
         for heading, notes in (("Notes", draft.notes), ("Skipped", draft.skipped)):
             if notes:
                 out.append(f"{heading} ({len(notes)}):")
@@ -127,11 +139,14 @@ def import_draft(*, text, title=None, filename=None, format=None, dry_run=False,
         draft = parse_draft(text, filename=filename, format=format)
     except DraftError as error:
         raise ImportRefused(str(error)) from None
-    title = " ".join((title or draft.title or "").split())
+    title = " ".join((title or draft.title or _title_line(draft) or "").split())
     if not title:
-        raise ImportRefused("Give the issue a title (a Markdown draft may start with “# Title”).")
+        raise ImportRefused(
+            "Give the issue a title: type it above, or start the draft with it on a line of "
+            "its own (“# Title” in Markdown)."
+        )
     if not draft.papers:
-        raise ImportRefused(_no_papers_message(draft))
+        raise ImportRefused(_no_papers_message(text, draft))
     _drop_repeated_title(draft, title)
     plan = _plan(draft, title)
     if dry_run:
@@ -162,6 +177,7 @@ class _Plan:
     changed: list  # existing Papers with new values
     removed: list  # existing Papers no longer in the draft
     results: list  # PaperResult per paper, in the draft's order
+    period_filled: bool  # the period came from the papers' dates
 
 
 def _drop_repeated_title(draft, title):
@@ -172,19 +188,32 @@ def _drop_repeated_title(draft, title):
         draft.notes.append(LineNote(1, first, "the issue's title: left out of the intro"))
 
 
-def _no_papers_message(draft):
+def _title_line(draft):
+    """A draft's first line when it stands alone and reads as a title (short,
+    no full stop): pasted drafts start with the issue's title."""
+    first = draft.intro.partition("\n\n")[0]
+    if "\n" in first or not first or len(first) > 200 or len(first.split()) > 15:
+        return ""
+    return "" if first.rstrip().endswith((".", ",", ";", ":", "!")) else first
+
+
+def _no_papers_message(text, draft):
     message = (
-        "No papers found in the draft. Each paper needs a line like "
-        "“Title (6 Jul, https://arxiv.org/abs/2307.03172)” followed by its annotation."
+        "No papers found in the draft. The importer looks for a line of its own per paper: "
+        "the title, then the arXiv date and link in brackets at the end, like "
+        "“Lost in the Middle (6 Jul, https://arxiv.org/abs/2307.03172)”, with the "
+        "annotation on the lines after it. Blank lines between paragraphs are optional."
     )
-    if draft.skipped:
-        first = draft.skipped[0]
-        message += f" First problem: line {first.line}: {first.reason}."
+    closest = closest_line(text, draft)
+    if closest:
+        line, text, why = closest
+        shown = text if len(text) <= 120 else text[:117] + "…"
+        message += f" The closest was line {line}: “{shown}” ({why})."
     return message
 
 
 def _plan(draft, title):
-    slug = slugify(title)[: Issue._meta.get_field("slug").max_length].strip("-")
+    slug = slug_from(title, max_length=Issue._meta.get_field("slug").max_length)
     if not slug:
         raise ImportRefused(f"“{title}” has no letters or digits to make the issue's address from.")
     issue = Issue.objects.filter(slug=slug).first()
@@ -195,11 +224,17 @@ def _plan(draft, title):
         _refuse_unless_draft(issue)
     issue.title = title
     issue.intro = draft.intro
+    if draft.closing_note:  # a re-import without one keeps the note typed in the admin
+        issue.closing_note = draft.closing_note
+    period_filled = not (issue.period_start or issue.period_end)
+    if period_filled:
+        days = [paper.arxiv_date for paper in draft.papers]
+        issue.period_start, issue.period_end = min(days), max(days)
     _validate(issue, f"The issue title “{title[:60]}”", exclude=["slug"])
 
     sections, new_sections = _sections(draft)
     existing = {paper.arxiv_id: paper for paper in issue.papers.all()} if issue.pk else {}
-    plan = _Plan(draft, issue, created, sections, new_sections, [], [], [], [])
+    plan = _Plan(draft, issue, created, sections, new_sections, [], [], [], [], period_filled)
     new_slugs = set()
     for draft_section in draft.sections:
         section = sections[draft_section.name.casefold()]
@@ -304,12 +339,16 @@ def _start(plan):
 
 
 def _finish_issue(plan, issue):
-    """An existing issue's new title and intro, in the last step (an edit
-    made meanwhile to its other fields is kept)."""
+    """An existing issue's new title, intro, closing note and (if it had
+    none) period, in the last step (an edit made meanwhile to its other
+    fields is kept)."""
     if plan.created:
         return issue
     current = _current_issue(plan)
     current.title, current.intro = plan.issue.title, plan.issue.intro
+    current.closing_note = plan.issue.closing_note or current.closing_note
+    if plan.period_filled and not (current.period_start or current.period_end):
+        current.period_start, current.period_end = plan.issue.period_start, plan.issue.period_end
     current.save()
     return current
 
@@ -337,7 +376,9 @@ def _undo(plan, issue, written):
 
 
 def _report(plan, issue):
-    report = ImportReport(issue=issue, draft=plan.draft, created=plan.created)
+    report = ImportReport(
+        issue=issue, draft=plan.draft, created=plan.created, period_filled=plan.period_filled
+    )
     report.new_sections = [section.name for section in plan.new_sections]
     report.removed = [(paper.arxiv_id, paper.title) for paper in plan.removed]
     report.papers = sorted(

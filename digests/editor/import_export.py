@@ -32,9 +32,9 @@ class DraftImportForm(forms.Form):
         max_length=200,
         required=False,
         help_text=(
-            "For example “AI Research Highlights, June–July 2023”. Optional when a Markdown "
-            "draft starts with “# Title”. Importing under the same title again updates that "
-            "draft issue."
+            "For example “AI Research Highlights, June–July 2023”. Optional when the draft's "
+            "first line is the title (“# Title” in Markdown). Importing under the same title "
+            "again updates that draft issue."
         ),
     )
     draft_file = forms.FileField(

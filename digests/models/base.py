@@ -13,12 +13,21 @@ def url_for(name, slug):
     """reverse() for the site's slug URLs, remembered: a page links hundreds of them."""
     return reverse(name, kwargs={"slug": slug})
 
+# Dashes and slashes join words in titles ("June–July", "Vision/Language"):
+# in a slug they become hyphens, where slugify would drop them and run the
+# words together ("junejuly").
+_WORD_JOINERS = dict.fromkeys(map(ord, "-‐‑‒–—―−/⁄"), " ")
+
+
+def slug_from(text, *, max_length):
+    """A slug keeping every word of ``text``: “June–July 2023” → ``june-july-2023``."""
+    return slugify(text.translate(_WORD_JOINERS))[:max_length].strip("-")
 
 
 def unique_slug(model, text, *, max_length, exclude_pk=None, also_taken=()):
     """A slug from ``text`` that no other row of ``model`` uses yet (nor any in
     ``also_taken``: slugs given to rows about to be inserted together)."""
-    base = slugify(text)[:max_length].strip("-") or "untitled"
+    base = slug_from(text, max_length=max_length) or "untitled"
     taken = set(
         model.objects.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)

@@ -21,7 +21,8 @@ from .papers import Paper
 # What the issue page shows of each paper: its card and its line in the contents.
 ISSUE_PAGE_FIELDS = (
     "pk", "issue", "section", "position", "title", "slug", "arxiv_id", "arxiv_date",
-    "authors", "annotation_html", "section__name", "section__slug", "section__position",
+    "authors", "annotation_html", "metadata_missing",
+    "section__name", "section__slug", "section__position",
 )  # fmt: skip
 # What a table of contents shows of a paper and its section.
 TABLE_OF_CONTENTS_FIELDS = (
@@ -91,7 +92,11 @@ class Issue(models.Model):
     slug = models.SlugField(
         max_length=200,
         unique=True,
-        help_text="The issue's address on the site: /issues/this-slug/.",
+        blank=True,
+        help_text=(
+            "The issue's address on the site: /issues/this-slug/. "
+            "Leave empty to derive it from the title."
+        ),
     )
     status = models.CharField(
         max_length=10,

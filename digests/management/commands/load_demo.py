@@ -67,6 +67,7 @@ class Command(BaseCommand):
             period_start=spec.get("period_start"),
             period_end=spec.get("period_end"),
             intro=spec.get("intro", "").strip(),
+            closing_note=spec.get("closing_note", "").strip(),
         )
         positions = {}
         for spec in demo["papers"]:
