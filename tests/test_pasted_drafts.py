@@ -354,3 +354,19 @@ def test_the_checklist_warns_when_the_intro_announces_another_number_of_papers(i
 def test_nbsp_helper_is_a_real_non_breaking_space():
     # The fixture must hold what browsers copy, or the nbsp case tests nothing.
     assert NBSP == "\xa0" and NBSP in demo_as_pasted(nbsp=True)
+
+
+@pytest.mark.django_db
+def test_the_issue_page_in_the_admin_shows_the_announced_count_warning(client, editor):
+    section = SectionFactory()
+    issue = IssueFactory.draft(intro="Our 24 highlights of the month.")
+    PaperFactory(issue=issue, section=section)
+    client.force_login(editor)
+    html = client.get(f"/admin/digests/issue/{issue.pk}/change/").content.decode()
+    start = html.index('data-check="announced"')
+    item = html[start : html.index("</li>", start)]
+    assert "announces “24 highlights”" in item and "the issue has 1 paper." in item
+    issue.intro = "Our one highlight of the month."
+    issue.save()
+    html = client.get(f"/admin/digests/issue/{issue.pk}/change/").content.decode()
+    assert 'data-check="announced"' not in html
