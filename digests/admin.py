@@ -21,6 +21,7 @@ from .editor.autofill import (
     ArxivLookupAdminMixin,
 )
 from .editor.checklist import ChecklistAdminMixin
+from .editor.fetch_missing import FetchMissingActionMixin, FetchMissingIssueAdminMixin
 from .editor.history import HistoryAdmin
 from .editor.import_export import ImportExportMixin
 from .editor.mixins import BadInputIs400Mixin
@@ -117,6 +118,7 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 @admin.register(Issue)
 class IssueAdmin(
     PasteFromArxivAdminMixin,
+    FetchMissingIssueAdminMixin,
     ArxivAutofillAdminMixin,
     ImportExportMixin,
     BadInputIs400Mixin,
@@ -212,6 +214,7 @@ class IssueAdmin(
 
 @admin.register(Paper)
 class PaperAdmin(
+    FetchMissingActionMixin,
     ArxivLookupAdminMixin,
     ArxivAutofillAdminMixin,
     BadInputIs400Mixin,
@@ -219,8 +222,9 @@ class PaperAdmin(
     HistoryAdmin,
 ):
     form = PaperAdminForm
-    list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date")
-    list_filter = ("section", "issue", "tags")
+    list_display = ("title", "arxiv_link", "issue", "section", "arxiv_date", "details_marker")
+    list_filter = ("metadata_missing", "section", "issue", "tags")
+    actions = ["fetch_missing_details"]
     history_list_display = ("tags",)  # the column of the history page
     list_select_related = ("issue", "section")
     search_fields = ("title", "arxiv_id", "authors")
@@ -236,6 +240,7 @@ class PaperAdmin(
                     ("primary_category", "arxiv_version"),
                     "authors",
                     "abstract",
+                    "metadata_missing",
                 )
             },
         ),
@@ -252,6 +257,12 @@ class PaperAdmin(
     @admin.display(description="arXiv", ordering="arxiv_id")
     def arxiv_link(self, paper):
         return format_html('<a href="{}">{}</a>', paper.abs_url, paper.arxiv_id)
+
+    @admin.display(description="arXiv details", ordering="metadata_missing")
+    def details_marker(self, paper):
+        if paper.metadata_missing:
+            return format_html('<span class="state state--draft">{}</span>', "missing")
+        return ""
 
     def get_search_results(self, request, queryset, search_term):
         # An editor who pastes an arXiv link finds the paper by its id.

@@ -41,7 +41,10 @@ def paper(item, absolute):
         "url": absolute(item.get_absolute_url()),
         "sameAs": item.abs_url,
         "identifier": {"@type": "PropertyValue", "propertyID": "arXiv", "value": item.arxiv_id},
-        "datePublished": item.arxiv_date.isoformat(),
+        # Added while arXiv was down, the id gives only the month (ISO 8601 allows 2023-07).
+        "datePublished": item.arxiv_date.strftime("%Y-%m")
+        if item.metadata_missing
+        else item.arxiv_date.isoformat(),
         "author": [{"@type": "Person", "name": name} for name in item.author_list],
         "keywords": [tag.name for tag in item.tag_list],
         "encoding": {

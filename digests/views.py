@@ -318,6 +318,7 @@ def paper_card_shown(paper, context):
         paper.title,
         paper.arxiv_id,
         paper.arxiv_date,
+        paper.metadata_missing,
         paper.authors,
         paper.annotation_html,
         getattr(paper, "comment_count", None),

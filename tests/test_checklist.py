@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from digests.editor import checklist
+from digests.editor.missing_details import placeholder_fields
 from digests.models import Issue
 
 from .admin_forms import issue_change_data
@@ -109,6 +110,26 @@ def test_checklist_lists_papers_without_tags(client, editor, issue):
     assert "Late Paper" not in item
 
 
+def test_checklist_lists_papers_with_arxiv_details_missing_with_a_button(
+    client, editor, issue, sections
+):
+    before = checklist.for_issue(issue).warning_count
+    for identifier in ("2307.03172", "2307.01952"):
+        PaperFactory(issue=issue, section=sections[0], tags=["x"], **placeholder_fields(identifier))
+    result = checklist.for_issue(issue)
+    assert [paper.arxiv_id for paper in result.details_missing] == ["2307.03172", "2307.01952"]
+    assert result.warning_count == before + 2
+
+    item = check_item(change_page(client, editor, issue), "details")
+    assert "2 with arXiv details missing" in item
+    assert "arXiv 2307.03172 (details missing)" in item and "Fine Paper" not in item
+    action = reverse("admin:digests_issue_fetch_missing_details", args=[issue.pk])
+    assert f'<form method="post" action="{action}"' in item
+    assert 'name="csrfmiddlewaretoken"' in item
+    assert '<button type="submit" class="button">Fetch missing arXiv details (2)</button>' in item
+    assert "<script" not in item
+
+
 def test_a_clean_issue_shows_all_clear(client, editor, sections):
     issue = IssueFactory.draft()
     PaperFactory(issue=issue, section=sections[0], tags=["llm"])
@@ -118,6 +139,8 @@ def test_a_clean_issue_shows_all_clear(client, editor, sections):
     assert "Every arXiv date is within the period." in html
     assert "No paper appeared in another issue." in html
     assert "Every paper has tags." in html
+    assert "Every paper has its arXiv details." in html
+    assert "Fetch missing arXiv details" not in html
 
 
 def test_warnings_do_not_stop_saving(client, editor, issue):

@@ -9,8 +9,10 @@ A section line is a section's name alone on a line, or ``## Name``. Unknown
 sections are refused, not created: sections are shared by every issue, and a
 typo should not add one to the whole magazine.
 
-If arXiv cannot be asked (offline, timeout, errors), ``ArxivError`` is
-raised and nothing is created.
+If arXiv cannot be reached (offline, timeout, a server error), the valid
+ids are added all the same with what the id itself says and marked as having
+their details missing (``missing_details``); the report says so. Any other
+``ArxivError`` is raised and nothing is created.
 """
 
 import re
@@ -18,9 +20,10 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from ..arxiv.client import fetch_papers
+from ..arxiv.client import ArxivError, fetch_papers
 from ..arxiv.ids import InvalidArxivId, parse_arxiv_id
 from ..models import Paper, Section
+from . import missing_details
 
 MAX_PAPERS = 100
 _HEADING = re.compile(r"^#+\s*(?P<name>.*?)\s*#*$")
@@ -47,6 +50,7 @@ class Line:
 @dataclass
 class Report:
     lines: list
+    unreachable: str = ""  # why arXiv could not be asked, when papers went in without it
 
     def count(self, outcome):
         return sum(1 for line in self.lines if line.outcome == outcome)
@@ -63,6 +67,16 @@ class Report:
     def duplicates(self):
         return self.count(DUPLICATE)
 
+    @property
+    def details_missing(self):
+        return sum(1 for line in self.lines if line.paper and line.paper.metadata_missing)
+
+    @property
+    def unreachable_message(self):
+        if not self.details_missing:
+            return ""
+        return missing_details.added_message(self.details_missing)
+
 
 def add_papers(issue, text, *, default_section=None):
     """Create the listed papers in ``issue``; returns a ``Report``."""
@@ -72,25 +86,20 @@ def add_papers(issue, text, *, default_section=None):
     for line in pending[MAX_PAPERS:]:
         _refuse(line, f"Only {MAX_PAPERS} papers can be added at a time; send the rest next.")
     pending = pending[:MAX_PAPERS]
-    papers = fetch_papers([line.identifier for line in pending], missing_ok=True) if pending else {}
+    papers, unreachable = _ask_arxiv([line.identifier for line in pending])
     try:
         with transaction.atomic():
             for line in pending:
                 found = papers.get(line.identifier)
-                if found is None:
+                if found is None and not unreachable:
                     _refuse(line, "arXiv has no paper with this id; check the number.")
                     continue
-                line.paper = Paper(
-                    issue=issue,
-                    section=line.section,
-                    arxiv_id=line.identifier,
-                    title=found.title[:300],
-                    authors=found.authors_text,
-                    arxiv_date=found.published,
-                    abstract=found.abstract,
-                    primary_category=found.primary_category,
-                    arxiv_version=found.version,
+                fields = (
+                    _from_arxiv(found)
+                    if found
+                    else missing_details.placeholder_fields(line.identifier)
                 )
+                line.paper = Paper(issue=issue, section=line.section, **fields)
                 line.paper.save()
                 line.outcome = ADDED
                 line.message = f"{line.paper.title} (in {line.section.name})"
@@ -99,7 +108,31 @@ def add_papers(issue, text, *, default_section=None):
             "Another editor added some of these papers to the issue just now, so nothing "
             "was added. Send the list again: those papers will show as already there."
         ) from error
-    return Report([line for line in lines if line.text.strip()])
+    return Report([line for line in lines if line.text.strip()], unreachable=unreachable)
+
+
+def _ask_arxiv(identifiers):
+    """({id: ArxivPaper}, "") or, when arXiv cannot be reached, ({}, why)."""
+    if not identifiers:
+        return {}, ""
+    try:
+        return fetch_papers(identifiers, missing_ok=True), ""
+    except ArxivError as failure:
+        if not missing_details.arxiv_unreachable(failure):
+            raise
+        return {}, str(failure)
+
+
+def _from_arxiv(found):
+    return {
+        "arxiv_id": found.arxiv_id,
+        "title": found.title[:300],
+        "authors": found.authors_text,
+        "arxiv_date": found.published,
+        "abstract": found.abstract,
+        "primary_category": found.primary_category,
+        "arxiv_version": found.version,
+    }
 
 
 def read_lines(text, *, default_section=None):

@@ -23,6 +23,7 @@ class Checklist:
     period_missing: bool = False
     featured_before: list = field(default_factory=list)  # (paper, [other papers])
     without_tags: list = field(default_factory=list)
+    details_missing: list = field(default_factory=list)  # added while arXiv was down
 
     @property
     def warning_count(self):
@@ -31,6 +32,7 @@ class Checklist:
             + len(self.outside_period)
             + len(self.featured_before)
             + len(self.without_tags)
+            + len(self.details_missing)
         )
 
     @property
@@ -68,6 +70,8 @@ def for_issue(issue):
             result.outside_period.append(paper)
         if not paper.tag_count:
             result.without_tags.append(paper)
+        if paper.metadata_missing:
+            result.details_missing.append(paper)
 
     elsewhere = {}
     others = (

@@ -30,6 +30,7 @@ LISTED_ISSUE_DEFERRED = [
 
 CARD_FIELDS = [
     *("title", "slug", "arxiv_date", "authors", "annotation_html", "annotation_text", "abstract"),
+    "metadata_missing",
     *("issue__title", "issue__slug", "section__name", "section__slug"),
 ]
 
