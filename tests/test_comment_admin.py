@@ -22,16 +22,16 @@ def moderator(client, superuser):
     return client
 
 
-def test_pending_comments_come_first(moderator):
+def test_pending_comments_come_first_then_the_newest(moderator):
     now = timezone.now()
     CommentFactory(body="old approved", created_at=now - timedelta(days=2))
     CommentFactory(body="new approved", created_at=now)
     CommentFactory(body="old pending", status="pending", created_at=now - timedelta(days=3))
+    CommentFactory(body="new pending", status="pending", created_at=now - timedelta(hours=3))
     CommentFactory(body="spam", status="spam", created_at=now - timedelta(hours=1))
     response = moderator.get(QUEUE)
     bodies = [c.body for c in response.context["cl"].result_list]
-    assert bodies[0] == "old pending"
-    assert set(bodies[1:]) == {"old approved", "new approved", "spam"}
+    assert bodies == ["new pending", "old pending", "new approved", "spam", "old approved"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ and the blocked terms that hold comments for moderation."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -78,6 +79,12 @@ class CommentAdmin(BadInputIs400Mixin, admin.ModelAdmin):
     search_fields = ("body", "author_name", "author_email")
     list_select_related = ("issue", "paper")
     list_per_page = 50
+    # Awaiting approval first, then newest. The changelist orders by this (or by
+    # the column an editor clicks), never by the queryset's own order.
+    ordering = (
+        Case(When(status=Comment.Status.PENDING, then=Value(0)), default=Value(1)).asc(),
+        "-created_at",
+    )
     actions = ["approve", "mark_spam", "remove"]
     date_hierarchy = "created_at"
     readonly_fields = (
