@@ -25,13 +25,17 @@ from .editor.fetch_missing import FetchMissingActionMixin, FetchMissingIssueAdmi
 from .editor.history import HistoryAdmin
 from .editor.import_export import ImportExportMixin
 from .editor.mixins import BadInputIs400Mixin
+from .editor.new_issue import NewIssueAdminMixin
 from .editor.paste import PasteFromArxivAdminMixin
+from .editor.preview import MarkdownPreviewAdminMixin, MarkdownTextarea
 from .editor.preview_links import PreviewLinkAdminMixin
 from .editor.tags import TagAdmin, suggestions_url
 from .models import Issue, Paper, Section
 
 TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+# Intro, closing note and annotations: Markdown, with a Preview rendered by the server.
+MARKDOWN = {"widget": MarkdownTextarea(attrs={"rows": 6, "cols": 80})}
 # capfirst() would print "ArXiv"; the name is spelled with a small a.
 LABELS = {"arxiv_id": "arXiv id", "arxiv_date": "arXiv date", "primary_category": "arXiv category"}
 
@@ -66,8 +70,10 @@ class PaperFieldsMixin:
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "authors":
             kwargs.update(TEXTAREA_SMALL)
-        elif db_field.name in ("annotation", "abstract"):
+        elif db_field.name == "abstract":
             kwargs.update(TEXTAREA_ANNOTATION)
+        elif db_field.name == "annotation":
+            kwargs.update(MARKDOWN)
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if field is not None and db_field.name in LABELS:
             field.label = LABELS[db_field.name]
@@ -97,6 +103,8 @@ class StateFilter(admin.SimpleListFilter):
 class PaperInline(PaperFieldsMixin, admin.StackedInline):
     model = Paper
     form = PaperAdminForm
+    # Saved papers as one line each, opening in place (see the template).
+    template = "admin/digests/issue/paper_rows.html"
     extra = 1
     ordering = ("section__position", "position", "pk")
     fields = (
@@ -117,6 +125,8 @@ class PaperInline(PaperFieldsMixin, admin.StackedInline):
 
 @admin.register(Issue)
 class IssueAdmin(
+    NewIssueAdminMixin,
+    MarkdownPreviewAdminMixin,
     PasteFromArxivAdminMixin,
     FetchMissingIssueAdminMixin,
     ArxivAutofillAdminMixin,
@@ -168,6 +178,11 @@ class IssueAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(paper_total=Count("papers"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in ("intro", "closing_note"):
+            kwargs.update(MARKDOWN)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     @admin.display(description="state", ordering="status")
     def state_badge(self, issue):
