@@ -140,7 +140,6 @@ class IssueAdmin(
     list_filter = (StateFilter, "status")
     search_fields = ("title", "intro")
     date_hierarchy = "published_at"
-    prepopulated_fields = {"slug": ("title",)}
     inlines = [PaperInline]
     actions = ["publish_now", "unpublish"]
     save_on_top = True

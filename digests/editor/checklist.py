@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from ..models import Paper, Section
+from .announced import announced_count
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Checklist:
     featured_before: list = field(default_factory=list)  # (paper, [other papers])
     without_tags: list = field(default_factory=list)
     details_missing: list = field(default_factory=list)  # added while arXiv was down
+    announced: tuple | None = None  # (number, words) the intro announces, when it differs
 
     @property
     def warning_count(self):
@@ -33,6 +35,7 @@ class Checklist:
             + len(self.featured_before)
             + len(self.without_tags)
             + len(self.details_missing)
+            + bool(self.announced)
         )
 
     @property
@@ -63,6 +66,9 @@ def for_issue(issue):
         sections=[(section, counts.get(section.pk, 0)) for section in Section.objects.all()],
         period_missing=not (issue.period_start or issue.period_end),
     )
+    announced = announced_count(issue.intro_text)
+    if announced and announced[0] != len(papers):
+        result.announced = announced
     for paper in papers:
         if not paper.annotation.strip():
             result.without_annotation.append(paper)
