@@ -9,6 +9,7 @@ from digests.models import Issue
 
 from .arxiv_feeds import answer
 from .factories import SectionFactory, UserFactory
+from .servers import free_port
 
 pytestmark = pytest.mark.django_db
 ADD = reverse("admin:digests_issue_add")
@@ -76,3 +77,18 @@ def test_only_editors_who_may_add_issues_and_papers_start_one(client, llm):
     assert client.get(START).status_code == 403
     assert client.post(START, {"title": "X", "papers": "2307.03172"}).status_code == 403
     assert 'class="addlink">Add papers from arXiv' not in client.get(ADD).content.decode()
+
+
+def test_a_list_sent_while_arxiv_is_down_says_the_details_are_missing(
+    client, editor, llm, settings
+):
+    settings.DIGESTS_ARXIV_API_URL = f"http://127.0.0.1:{free_port()}/api/query"
+    client.force_login(editor)
+    response = client.post(
+        START,
+        {"title": "Offline issue", "papers": "Large Language Models\n2307.03172\n"},
+        follow=True,
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("arXiv could not be reached" in text for text in shown), shown
+    assert Issue.objects.get(title="Offline issue").papers.get().metadata_missing

@@ -370,3 +370,133 @@ def test_the_issue_page_in_the_admin_shows_the_announced_count_warning(client, e
     issue.save()
     html = client.get(f"/admin/digests/issue/{issue.pk}/change/").content.decode()
     assert 'data-check="announced"' not in html
+
+
+# --- Shapes found in review -----------------------------------------------------------
+
+
+def test_a_paper_line_wrapped_inside_its_brackets_is_joined_back():
+    text = (
+        "Research Highlights June 2023\n\n"
+        "Language models\n\n"
+        "Lost in the Middle: How Language Models Use Long Contexts (6 Jul,\n"
+        "https://arxiv.org/abs/2307.03172)\n\n"
+        "The authors show that models do not use long contexts\n"
+        "well.\n"
+    )
+    draft = parse_draft(text)
+    (paper,) = draft.papers
+    assert (paper.arxiv_id, paper.line) == ("2307.03172", 5)
+    assert draft.sections[0].name == "Language models"
+    assert paper.annotation == "The authors show that models do not use long contexts\nwell."
+
+
+def test_an_annotation_sentence_that_ends_by_citing_a_paper_stays_annotation():
+    sentence = (
+        "A successor to the transformer that trains in parallel; the authors find it wins "
+        "at 2.7B and above, which echoes Lost in the Middle (6 Jul, "
+        "https://arxiv.org/abs/2307.03172)."
+    )
+    draft = parse_draft(f"{LAST}{sentence}\n")
+    (paper,) = draft.papers
+    assert paper.annotation == sentence
+
+
+def test_section_names_may_end_with_a_colon_and_captions_or_links_are_not_sections():
+    draft = parse_draft(
+        "Language Models:\n"
+        "Lost in the Middle (6 Jul, https://arxiv.org/abs/2307.03172)\n"
+        "Models do not use the middle of their context.\n"
+        "Code: github.com/nelson-liu/lost-in-the-middle\n"
+        "LongNet (5 Jul, https://arxiv.org/abs/2307.02486)\n"
+        "A billion tokens, in principle.\n"
+        "Computer Vision:\n"
+        "SDXL (4 Jul, https://arxiv.org/abs/2307.01952)\n"
+        "Bigger images.\n"
+    )
+    assert [(s.name, len(s.papers)) for s in draft.sections] == [
+        ("Language Models", 2),
+        ("Computer Vision", 1),
+    ]
+    assert draft.papers[0].annotation.endswith("Code: github.com/nelson-liu/lost-in-the-middle")
+
+
+def test_a_paper_line_whose_link_was_lost_in_the_copy_is_reported_not_glued_on():
+    draft = parse_draft(LAST + "One model.\nPaper Linked Away (6 Jul, arXiv)\nIts annotation.\n")
+    assert draft.papers[-1].annotation == "One model."
+    (skipped,) = draft.skipped
+    assert skipped.line == 4 and "without its arXiv link" in skipped.reason
+    with pytest.raises(ImportRefused, match=r"closest was line 2: .Linked Away .*link is missing"):
+        import_draft(text="Other\nLinked Away (6 Jul, arXiv)\nWords.\n", title="X")
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "If you liked Lost in the Middle above, read this one next: it explains why.",
+        "We will look at the follow-up work in the next issue.",
+        "Thank you to the authors for releasing the code and weights.",
+        "Best results come with the largest model.",
+    ],
+)
+def test_a_paragraph_about_the_last_paper_stays_with_it(paragraph):
+    annotation, closing, notes = closing_of(f"{LAST}One model, no cascade.\n{paragraph}\n")
+    assert annotation == f"One model, no cascade.\n\n{paragraph}"
+    assert (closing, notes) == ("", [])
+
+
+@pytest.mark.parametrize(
+    ("tail", "note"),
+    [
+        (
+            "That's all for this month, folks! Have a great summer.\n"
+            "If you enjoyed this issue, share it with a friend.\n",
+            "That's all for this month, folks! Have a great summer.\n\n"
+            "If you enjoyed this issue, share it with a friend.",
+        ),
+        ("Cheers,\nAnna\n", "Cheers,\n\nAnna"),
+        (
+            "As always, this month was a busy one.\nThanks for reading!\n",
+            "As always, this month was a busy one.\n\nThanks for reading!",
+        ),
+    ],
+)
+def test_common_sign_offs_move_whole(tail, note):
+    annotation, closing, _ = closing_of(f"{LAST}One model.\nMore on it.\n{tail}")
+    assert (annotation, closing) == ("One model.\n\nMore on it.", note)
+
+
+@pytest.mark.django_db
+def test_an_export_whose_last_annotation_speaks_to_readers_imports_back_the_same():
+    section = SectionFactory(name="Other")
+    issue = IssueFactory.draft(
+        title="Round trip", slug="round-trip", closing_note="See you in September!"
+    )
+    annotation = (
+        "One model.\n\nIf you enjoyed this issue's music papers, subscribe to the tag feed."
+    )
+    PaperFactory(issue=issue, section=section, annotation=annotation)
+    report = import_draft(text=issue_markdown(issue), filename="issue.md")
+    assert report.issue.pk == issue.pk
+    assert {paper.change for paper in report.papers} == {"unchanged"}
+    issue.refresh_from_db()
+    assert issue.papers.get().annotation == annotation
+    assert issue.closing_note == "See you in September!"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("intro", "warned"),
+    [
+        ("We skimmed 300 papers this month; here are our 21 highlights.", None),
+        ("One paper stood out this month. Below are our 21 highlights.", None),
+        ("Two papers from Meta dominate; here are 24 highlights.", "24 highlights"),
+    ],
+)
+def test_the_announced_count_agrees_when_any_count_matches(intro, warned):
+    section = SectionFactory()
+    issue = IssueFactory.draft(intro=intro)
+    for number in range(21):
+        PaperFactory(issue=issue, section=section, arxiv_id=f"2307.{number:05d}")
+    found = checklist.for_issue(issue).announced
+    assert (found[1] if found else None) == warned

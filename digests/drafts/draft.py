@@ -30,6 +30,7 @@ class LineNote:
     line: int
     text: str
     reason: str
+    paper_line: bool = False  # a line refused as a paper (not loose text)
 
 
 @dataclass

@@ -7,16 +7,16 @@ for and shown this line: usually the one fix that makes the rest work.
 import re
 
 from .dates import DATE_WORD
-from .parser import _ARXIV_REF, _TRAILING_PAREN, check_text
+from .parser import _ARXIV_REF, _TRAILING_PAREN, check_text, link_lost
 
 LONG_LINE = 300  # an annotation paragraph that cites a paper is not a paper line
 
 
 def closest_line(text, draft):
     """(line number, line, what it lacks), or None when no line looks like a paper at all."""
-    if draft.skipped:
-        first = draft.skipped[0]
-        return first.line, first.text, first.reason
+    refused = [note for note in draft.skipped if note.paper_line]
+    if refused:
+        return refused[0].line, refused[0].text, refused[0].reason
     best, best_score = None, 0
     for number, raw in enumerate(check_text(text).split("\n"), start=1):
         line = raw.strip()
@@ -37,6 +37,8 @@ def _score(line):
 
 
 def _lacks(line):
+    if link_lost(line):
+        return "the arXiv link is missing from its brackets (lost when the text was copied?)"
     if not _ARXIV_REF.search(line):
         return "it has no arXiv link or id"
     if not DATE_WORD.search(line):

@@ -25,6 +25,9 @@ import re
 
 WRAP_WIDTH = 100
 SHORT_LINE_WORDS = 10
+NAME_MAX_LENGTH = 80
+_LINK_LIKE = re.compile(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|io|ai|dev|edu|ly)\b|@\w", re.I)
+_CAPTION = re.compile(r"^(?:figure|fig\.|image|photo|source|credit|code|table|video)\b", re.I)
 TITLE_WORDS = 6  # a line this short that ends no sentence is a name or a title, not wrapped text
 _SENTENCE_END = re.compile(r"""[.!?:;)\]"'”’»*_`]$""")
 _MARKDOWN_BLOCK = re.compile(r"^(?:[-*+]\s|\d{1,3}[.)]\s|>|\||#{1,6}\s|```|~~~)")
@@ -117,14 +120,26 @@ def _kind(lines, index, is_paper_line):
     if _MARKDOWN_BLOCK.match(line) or is_thematic_break(line):
         return "block"
     following = lines[index + 1].strip() if index + 1 < len(lines) else ""
-    if (
-        following
-        and len(line.split()) <= SHORT_LINE_WORDS
-        and not ends_sentence(line)
-        and is_paper_line(following)
-    ):
+    if following and could_be_name(line) and is_paper_line(following):
         return "name"
     return "text"
+
+
+def could_be_name(line):
+    """Could ``line`` name a section? Short, ending no sentence (a colon may end
+    it: “Computer Vision:”), and not a link, a caption or a “Code: …” label."""
+    line = line.strip()
+    name = line.removesuffix(":").rstrip()
+    return bool(
+        name
+        and len(line) <= NAME_MAX_LENGTH
+        and len(line.split()) <= SHORT_LINE_WORDS
+        and not ends_sentence(name)
+        and ":" not in name
+        and not _LINK_LIKE.search(name)
+        and not _CAPTION.match(name)
+        and not name.startswith(("#", ">", "|", "-", "*", "`"))
+    )
 
 
 def _reads_as_pasted(text):

@@ -35,7 +35,7 @@ from ..arxiv.ids import InvalidArxivId, parse_arxiv_id
 from .closing import CLOSING_HEADING, take_closing_note
 from .dates import DATE_WORD, read_date
 from .draft import Draft, DraftPaper, DraftSection, LineNote
-from .paragraphs import paragraph_starts
+from .paragraphs import could_be_name, paragraph_starts
 
 MAX_DRAFT_BYTES = 1024 * 1024
 FORMATS = ("text", "markdown")
@@ -70,8 +70,13 @@ _PASTED_SPACES = {
     ord("\u2029"): "\n\n",
 }
 _SENTENCE_END = (".", ",", ":", ";", "!", "?")
-HEADING_MAX_LENGTH = 80
-HEADING_MAX_WORDS = 10
+LINK_LOST = (
+    "a paper line without its arXiv link (lost when the text was copied?): "
+    "put the link or the id in the brackets"
+)
+TITLE_MAX_WORDS = 35
+LINK_LOST_WORDS = 20
+_SENTENCE_BREAK = re.compile(r"[.;]\s+[A-Z]|;\s")
 
 
 class DraftError(ValueError):
@@ -147,7 +152,7 @@ class _Reader:
     """One pass over the lines, remembering where the text being read belongs."""
 
     def __init__(self, text, fmt):
-        self.lines = text.split("\n")
+        self.lines = _join_wrapped_paper_lines(text.split("\n"))
         self.draft = Draft(format=fmt)
         self.markdown = fmt == "markdown"
         # Bare-line section headings are how plain text marks sections; a
@@ -216,6 +221,11 @@ class _Reader:
         if (starts_paragraph or fresh_paper) and _paper_candidate(_strip_decoration(line)):
             self._start_paper(number, line, _strip_decoration(line), heading=False)
             return True
+        if starts_paragraph and self.section and link_lost(_strip_decoration(line)):
+            self._close_paper()
+            self.paper = LineNote(number, line, LINK_LOST, paper_line=True)
+            self.draft.skipped.append(self.paper)
+            return True
         blank_before = index == 0 or not self.lines[index - 1].strip()
         alone = blank_before or index in self.names
         if self.bare_headings and alone and self._bare_heading(index, line):
@@ -227,13 +237,7 @@ class _Reader:
         return self.section is None and self.paper is None and not _block(self.intro_lines)
 
     def _bare_heading(self, index, line):
-        if (
-            len(line) > HEADING_MAX_LENGTH
-            or len(line.split()) > HEADING_MAX_WORDS
-            or line.endswith(_SENTENCE_END)
-            or _OTHER_URL.search(line)
-            or line.startswith(("#", ">", "|", "-", "*", "`"))
-        ):
+        if not could_be_name(line):
             return False
         following = self.lines[index + 1 :]
         next_line = _strip_decoration(following[0]) if following else ""
@@ -244,7 +248,7 @@ class _Reader:
 
     def _start_section(self, number, name):
         self._close_paper()
-        name = " ".join(name.split())
+        name = " ".join(name.split()).removesuffix(":").rstrip()
         if not name:
             self._skip(number, "##", "a section heading without a name")
             return
@@ -269,7 +273,7 @@ class _Reader:
         if paper is None:
             if heading and reason is None:
                 reason = "a paper heading needs “(date, arXiv link)” after the title"
-            self.paper = LineNote(number, raw.strip(), reason)
+            self.paper = LineNote(number, raw.strip(), reason, paper_line=True)
             self.draft.skipped.append(self.paper)
             return
         self.seen_ids[paper.arxiv_id] = number
@@ -310,6 +314,24 @@ class _Reader:
 
     def _skip(self, number, raw, reason):
         self.draft.skipped.append(LineNote(number, raw.strip(), reason))
+
+
+def _join_wrapped_paper_lines(lines):
+    """A paper line a plain editor wrapped inside its brackets (“Title (6 Jul,”
+    then “https://arxiv.org/abs/…)”) joined back; the second line is left blank
+    so that every other line keeps its number."""
+    lines = list(lines)
+    for index in range(len(lines) - 1):
+        line, following = lines[index].strip(), lines[index + 1].strip()
+        if (
+            line
+            and following
+            and line.count("(") > line.count(")")
+            and not _is_paper_line(line)
+            and _is_paper_line(f"{line} {following}")
+        ):
+            lines[index], lines[index + 1] = f"{lines[index].rstrip()} {following}", ""
+    return lines
 
 
 def _is_paper_line(line):
@@ -386,9 +408,11 @@ def _paper_parts(line):
 
 
 def _paper_candidate(line):
-    """Does ``line`` end in "(date, link)"? Loose on purpose: a wrong date is reported."""
+    """Does ``line`` end in "(date, link)"? Loose on purpose: a wrong date is reported.
+    A sentence that ends by citing a paper is not a paper line: its "title"
+    would have more words than titles do, or a sentence break."""
     parts = _paper_parts(line)
-    if parts is None or not parts[0]:
+    if parts is None or not parts[0] or not _title_shaped(parts[0]):
         return False
     _, ref, other, rest = parts
     if ref and not rest:
@@ -397,6 +421,19 @@ def _paper_candidate(line):
     if ref:
         return bool(DATE_WORD.search(rest))
     return bool(other and DATE_WORD.search(rest))
+
+
+def _title_shaped(title):
+    return len(title.split()) <= TITLE_MAX_WORDS and not _SENTENCE_BREAK.search(title)
+
+
+def link_lost(line):
+    """A short line ending in "(6 Jul, arXiv)": a paper line whose link stayed behind
+    when the text was copied out of a web page."""
+    parts = _paper_parts(line)
+    if parts is None or not parts[0] or parts[1] or parts[2] or line.rstrip()[-1:] != ")":
+        return False
+    return len(parts[0].split()) <= LINK_LOST_WORDS and bool(DATE_WORD.search(parts[3]))
 
 
 def _read_paper_line(line, number):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from ..models import Paper, Section
-from .announced import announced_count
+from . import announced
 
 
 @dataclass
@@ -66,9 +66,7 @@ def for_issue(issue):
         sections=[(section, counts.get(section.pk, 0)) for section in Section.objects.all()],
         period_missing=not (issue.period_start or issue.period_end),
     )
-    announced = announced_count(issue.intro_text)
-    if announced and announced[0] != len(papers):
-        result.announced = announced
+    result.announced = announced.mismatch(issue.intro_text, len(papers))
     for paper in papers:
         if not paper.annotation.strip():
             result.without_annotation.append(paper)

@@ -104,6 +104,8 @@ class NewIssueAdminMixin:
             "Open a paper's line below to write its annotation.",
             messages.SUCCESS,
         )
+        if report.unreachable_message:
+            self.message_user(request, report.unreachable_message, messages.WARNING)
         refused = [line for line in report.lines if line.outcome == arxiv_list.REFUSED]
         for line in refused[:MAX_REFUSALS_SHOWN]:
             self.message_user(
