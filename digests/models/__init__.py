@@ -6,12 +6,15 @@ in ``digests/visibility.py`` and the QuerySet methods built on it.
 """
 
 from ..comments.models import BlockedTerm, Comment
+from .authors import Author, Authorship
 from .issues import Issue
 from .papers import Paper
 from .sections import Section, public_sections
 from .tags import TaggedPaper, TagRedirect, public_tags
 
 __all__ = [
+    "Author",
+    "Authorship",
     "BlockedTerm",
     "Comment",
     "Issue",

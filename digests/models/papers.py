@@ -85,6 +85,7 @@ HISTORY = HistoricalRecords(
         "search_vector",
         "search_head",
         "updated_at",
+        "useful_count",
     ],
     bases=[TagsSnapshot],
 )
@@ -122,6 +123,14 @@ class Paper(models.Model):
     authors = models.TextField(
         blank=True, help_text="Names separated by commas, in the order arXiv lists them."
     )
+    people = models.ManyToManyField(
+        "digests.Author",
+        through="digests.Authorship",
+        related_name="papers",
+        blank=True,
+        editable=False,
+        help_text="The authors as records, kept in step with the names above.",
+    )
     abstract = models.TextField(blank=True, help_text="The paper's own abstract (optional).")
     primary_category = models.CharField(
         "arXiv category",
@@ -155,6 +164,9 @@ class Paper(models.Model):
         through=TaggedPaper,
         blank=True,
         help_text="Comma-separated. Tags are case-insensitive: “LLM” and “llm” are one tag.",
+    )
+    useful_count = models.PositiveIntegerField(
+        "readers who found it useful", default=0, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
