@@ -354,6 +354,8 @@ DIGESTS_SITE_TAGLINE = os.environ.get(
     "DIGESTS_SITE_TAGLINE", "New arXiv papers, picked and annotated by our editors."
 )
 DIGESTS_PAGE_SIZE = 20
+# A last page of up to this many items joins the page before (Django's Paginator orphans).
+DIGESTS_PAGE_ORPHANS = 5
 DIGESTS_PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
     "microphone=(), payment=(), usb=(), interest-cohort=()"

@@ -39,12 +39,18 @@ class PageMetaMixin:
 
 
 class PageNumberMixin:
-    """Pagination that never fails: a bad or out-of-range page shows the nearest page."""
+    """Pagination that never fails: a bad or out-of-range page shows the nearest page.
+
+    A last page of a few papers joins the one before (Django's ``orphans``):
+    an issue of 21 papers is one page, not 20 and a page holding one."""
 
     paginate_by = settings.DIGESTS_PAGE_SIZE
+    paginate_orphans = settings.DIGESTS_PAGE_ORPHANS
 
     def paginate_queryset(self, queryset, page_size):
-        paginator = self.get_paginator(queryset, page_size, allow_empty_first_page=True)
+        paginator = self.get_paginator(
+            queryset, page_size, orphans=self.get_paginate_orphans(), allow_empty_first_page=True
+        )
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 

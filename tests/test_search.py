@@ -355,6 +355,7 @@ def test_pagination_keeps_the_query(client, monkeypatch, archive):
     from digests.search import views
 
     monkeypatch.setattr(views.PaperBrowserView, "paginate_by", 1)
+    monkeypatch.setattr(views.PaperBrowserView, "paginate_orphans", 0)
     html = client.get(URL, {"q": "pruning"}).content.decode()
     assert 'href="?q=pruning&amp;page=2"' in html
     second = client.get(URL, {"q": "pruning", "page": 2})

@@ -57,10 +57,11 @@ class PaperBrowserView(PageMetaMixin, PageNumberMixin, ListView):
         return self.filterset.qs.for_listing()
 
     def expected_page(self):
-        """(offset, size) of the page asked for, so the count can fetch it too."""
+        """(offset, size) of the page asked for, so the count can fetch it too;
+        the size takes in the orphans a last page may carry."""
         number = self.request.GET.get(self.page_kwarg, "")
         number = int(number) if number.isdigit() and 0 < int(number) < 10_000 else 1
-        return (number - 1) * self.paginate_by, self.paginate_by
+        return (number - 1) * self.paginate_by, self.paginate_by + self.get_paginate_orphans()
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, papers, is_paginated = super().paginate_queryset(queryset, page_size)
