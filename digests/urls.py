@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import card_views, views
 from .comments.views import UnsubscribeView
 from .feeds import (
     CommentsFeed,
@@ -44,12 +44,14 @@ urlpatterns = [
     path("issues/", views.IssueArchiveView.as_view(), name="issue_list"),
     path("issues/<slug:slug>/", views.IssueDetailView.as_view(), name="issue"),
     path("issues/<slug:slug>.bib", views.issue_bibtex, name="issue_bibtex"),
+    path("issues/<slug:slug>/card.png", card_views.issue_card, name="issue_card"),
     path("preview/<str:token>/", views.IssuePreviewLinkView.as_view(), name="issue_preview_link"),
     path("papers/", PaperBrowserView.as_view(), name="paper_list"),
     path("search/", PaperBrowserView.as_view(), name="search"),
     path("papers.bib", browser_bibtex, name="paper_list_bibtex"),
     path("papers/<slug:slug>/", views.PaperDetailView.as_view(), name="paper"),
     path("papers/<slug:slug>.bib", views.paper_bibtex, name="paper_bibtex"),
+    path("papers/<slug:slug>/card.png", card_views.paper_card, name="paper_card"),
     path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section"),
     path("tags/", views.TagIndexView.as_view(), name="tag_list"),
     path(

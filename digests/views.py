@@ -15,6 +15,7 @@ from taggit.models import Tag
 
 from . import citations, preview_links
 from .caching.fragments import Fragments
+from .card_views import SocialCardMixin
 from .comments.views import CommentsMixin
 from .models import Comment, Issue, Paper, public_sections, public_tags
 from .models.tags import TAG_ISSUE, attach_tag_lists
@@ -59,7 +60,7 @@ class IssueArchiveView(PageMetaMixin, PageNumberMixin, ListView):
         return Issue.objects.published().newest_first().with_paper_count()
 
 
-class IssueDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
+class IssueDetailView(SocialCardMixin, PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
     og_type = "article"
     template_name = "digests/issue_detail.html"
     context_object_name = "issue"
@@ -134,7 +135,7 @@ def invalid_link(request, invalid):
     return response
 
 
-class PaperDetailView(PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
+class PaperDetailView(SocialCardMixin, PageMetaMixin, CommentsMixin, PreviewMixin, DetailView):
     og_type = "article"
     template_name = "digests/paper_detail.html"
     context_object_name = "paper"

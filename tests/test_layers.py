@@ -22,6 +22,7 @@ LAYERS = [
         "digests.visibility", "digests.markup", "digests.arxiv", "digests.citations",
         "digests.structured_data", "digests.preview_links", "digests.web",
         "digests.comments.text", "digests.comments.refusals",
+        "digests.social_cards",
     ],
     # What is stored.
     ["digests.models", "digests.comments.models"],
@@ -35,7 +36,7 @@ LAYERS = [
     # What serves them: pages, feeds, the admin, URLs, commands, app start.
     [
         "digests.views", "digests.page_views", "digests.search.views", "digests.feeds",
-        "digests.web.errors",
+        "digests.web.errors", "digests.card_views",
         "digests.sitemaps",
         "digests.admin", "digests.comments.admin", "digests.urls", "digests.apps",
         "digests.management",
