@@ -253,7 +253,7 @@ def test_importing_the_pasted_demo_fills_title_slug_period_and_closing_note():
     expected = [(name, p["arxiv_id"]) for name, group in demo_sections() for p in group]
     assert [(p.section.name, p.arxiv_id) for p in papers] == expected
     text = "\n".join(report.lines())
-    assert "Closing note: 2 paragraph(s)" in text
+    assert "Closing note: 2 line(s)" in text
     assert "Period: 7 Jun 2023 to 12 Jul 2023 (from the papers' arXiv dates)." in text
     assert checklist.for_issue(issue).period_missing is False
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, models, transaction
 from simple_history.utils import bulk_create_with_history
 
 from ..models import Issue, Paper, Section
+from ..models.authors import sync_authors
 from ..models.base import slug_from, unique_slug
 from .nearest import closest_line
 from .parser import Draft, DraftError, LineNote, parse_draft
@@ -108,7 +109,7 @@ class ImportReport:
             out.extend(f"  {arxiv_id:<12} {title}" for arxiv_id, title in self.removed)
         if draft.closing:
             out.append(
-                f"Closing note: {len(draft.closing)} paragraph(s) after the last paper "
+                f"Closing note: {len(draft.closing)} line(s) after the last paper "
                 "(correct it under “Closing note” in the issue):"
             )
             out.extend(f"  line {n.line}: {n.text[:70]} ({n.reason})" for n in draft.closing)
@@ -311,6 +312,7 @@ def _write(plan, user):
                 paper.issue = issue  # (a new section's id is taken from it as the rows go in)
             with transaction.atomic():
                 bulk_create_with_history(batch, Paper, batch_size=BULK_BATCH, default_user=user)
+                sync_authors(batch)  # a bulk insert skips Paper.save()
             written += batch
             time.sleep(PAUSE_BETWEEN_BATCHES)
         with transaction.atomic():
