@@ -34,6 +34,9 @@ from .visibility import published_q
 class HomeView(PageMetaMixin, TemplateView):
     template_name = "digests/home.html"
     recent_count = 6
+    # The latest issue's first paper of each section, annotation and all: a
+    # taste of every part of the issue, two rows of two on a wide screen.
+    highlight_count = 4
 
     def page_description(self, context):
         latest = context.get("latest")
@@ -43,7 +46,17 @@ class HomeView(PageMetaMixin, TemplateView):
         issues = Issue.objects.published().newest_first()
         latest = issues.with_table_of_contents().first()
         recent = issues.with_paper_count()[1 : self.recent_count + 1] if latest else []
-        return super().get_context_data(latest=latest, recent=recent, **kwargs)
+        return super().get_context_data(
+            latest=latest, recent=recent, highlights=self.highlights(latest), **kwargs
+        )
+
+    def highlights(self, issue):
+        if issue is None:
+            return []
+        firsts = {}
+        for paper in issue.papers.all():  # prefetched, in reading order
+            firsts.setdefault(paper.section_id, paper)
+        return list(firsts.values())[: self.highlight_count]
 
 
 class IssueArchiveView(PageMetaMixin, PageNumberMixin, ListView):

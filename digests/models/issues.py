@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from ..comments.models import approved_count
@@ -24,11 +25,15 @@ ISSUE_PAGE_FIELDS = (
     "authors", "annotation_html", "metadata_missing",
     "section__name", "section__slug", "section__position",
 )  # fmt: skip
-# What a table of contents shows of a paper and its section.
+# What the home page shows of the latest issue's papers: their lines in the
+# contents, the first annotations, and every annotation's words for the reading time.
 TABLE_OF_CONTENTS_FIELDS = (
-    "pk", "issue", "section", "position", "title", "slug",
+    "pk", "issue", "section", "position", "title", "slug", "annotation_html",
     "section__name", "section__slug", "section__position",
 )  # fmt: skip
+# Words a minute for an issue's reading time: an adult's silent reading of
+# non-fiction, slower than of a novel.
+WORDS_PER_MINUTE = 230
 
 
 class IssueQuerySet(models.QuerySet):
@@ -57,8 +62,9 @@ class IssueQuerySet(models.QuerySet):
         )
 
     def with_table_of_contents(self):
-        """What the home page shows of the latest issue: its comment count and its
-        papers' titles by section (no tags, annotations or per-paper counts)."""
+        """What the home page shows of the latest issue: its comment count, its
+        papers' titles by section and their annotations (no tags or per-paper
+        counts)."""
         return self.annotate(comment_count=approved_count("issue")).prefetch_related(
             Prefetch(
                 "papers",
@@ -222,6 +228,16 @@ class Issue(models.Model):
     @property
     def is_public(self):
         return self.state == "published"
+
+    @cached_property
+    def reading_minutes(self):
+        """Minutes to read the issue's own words (intro, annotations, closing
+        note), at least one. Pages prefetch the papers with their annotations
+        (``with_contents``, ``with_table_of_contents``): no query."""
+        texts = [self.intro_text, html_to_text(self.closing_note_html)]
+        texts += [html_to_text(paper.annotation_html) for paper in self.papers.all()]
+        words = sum(len(text.split()) for text in texts)
+        return max(1, int(words / WORDS_PER_MINUTE + 0.5))  # half a minute rounds up
 
     def comments_closed_reason(self, now=None):
         """Why readers can't comment now, or '' when they can."""
