@@ -17,7 +17,7 @@ from django.utils.http import http_date
 
 from .comments.text import clean_text
 from .markup import render_comment
-from .models import Comment, Issue, Paper, public_sections, public_tags
+from .models import Comment, Issue, Paper, public_authors, public_sections, public_tags
 from .models.tags import attach_tag_lists
 
 FEED_SIZE = 30
@@ -253,7 +253,7 @@ class PapersFeed(DigestFeed):
         return max(paper.updated_at, paper.issue.published_at)
 
     def item_author_name(self, paper):
-        return paper.authors or super().item_author_name(paper)
+        return ", ".join(paper.author_list) or super().item_author_name(paper)
 
     def item_categories(self, paper):
         return [paper.section.name, *(tag.name for tag in paper.tag_list)]
@@ -291,6 +291,23 @@ class TagFeed(PapersFeed):
 
     def items(self, tag):
         return with_tags(self.papers().filter(tags=tag)[:FEED_SIZE])
+
+
+class AuthorFeed(PapersFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(public_authors(), slug=slug)
+
+    def title(self, author):
+        return f"{settings.DIGESTS_SITE_NAME}: papers by {author.name}"
+
+    def link(self, author):
+        return author.get_absolute_url()
+
+    def description(self, author):
+        return f"New papers by {author.name}, as we feature them."
+
+    def items(self, author):
+        return with_tags(self.papers().filter(authorships__author=author)[:FEED_SIZE])
 
 
 class CommentsFeed(DigestFeed):

@@ -88,8 +88,11 @@ class PreviewMixin:
 
 
 def bibtex_response(papers, filename):
+    """``papers`` as a .bib file; their authors come in one query (``attach_tag_lists``)."""
+    listed = list(papers)
+    attach_tag_lists(listed)
     response = HttpResponse(
-        citations.bibtex(papers), content_type="application/x-bibtex; charset=utf-8"
+        citations.bibtex(listed), content_type="application/x-bibtex; charset=utf-8"
     )
     response["Content-Disposition"] = f'inline; filename="{filename}.bib"'
     return response

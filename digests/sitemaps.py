@@ -4,7 +4,7 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 
-from .models import Issue, Paper, Section, public_tags
+from .models import Author, Issue, Paper, Section, public_tags
 from .models.tags import TAG_ISSUE, TAG_PAPER
 from .visibility import published_q
 
@@ -72,9 +72,31 @@ class TagSitemap(Sitemap):
         return max(tag.last_change, tag.last_issue)
 
 
+class AuthorSitemap(Sitemap):
+    """Authors with a published paper (the others' pages answer 404)."""
+
+    changefreq = "monthly"
+    priority = 0.3
+    limit = 5000
+
+    def items(self):
+        return (
+            Author.objects.filter(published_q("papers__issue__"))
+            .annotate(
+                last_change=Max("papers__updated_at"),
+                last_issue=Max("papers__issue__published_at"),
+            )
+            .order_by("pk")
+        )
+
+    def lastmod(self, author):
+        return max(author.last_change, author.last_issue)
+
+
 SITEMAPS = {
     "issues": IssueSitemap,
     "papers": PaperSitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
+    "authors": AuthorSitemap,
 }

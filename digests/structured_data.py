@@ -45,7 +45,10 @@ def paper(item, absolute):
         "datePublished": item.arxiv_date.strftime("%Y-%m")
         if item.metadata_missing
         else item.arxiv_date.isoformat(),
-        "author": [{"@type": "Person", "name": name} for name in item.author_list],
+        "author": [
+            {"@type": "Person", "name": author.name, "url": absolute(author.get_absolute_url())}
+            for author in item.author_records
+        ],
         "keywords": [tag.name for tag in item.tag_list],
         "encoding": {
             "@type": "MediaObject",

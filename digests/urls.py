@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from . import card_views, views
 from .comments.views import UnsubscribeView
 from .feeds import (
+    AuthorFeed,
     CommentsFeed,
     IssueCommentsFeed,
     IssuesFeed,
@@ -37,6 +38,7 @@ papers_feed = formats(PapersFeed, ("rss", "atom", "json"))
 comments_feed = formats(CommentsFeed)
 section_feed = formats(SectionFeed)
 tag_feed = formats(TagFeed)
+author_feed = formats(AuthorFeed)
 issue_comments_feed = formats(IssueCommentsFeed)
 
 urlpatterns = [
@@ -59,6 +61,9 @@ urlpatterns = [
         views.follow_tag_redirects(views.TagDetailView.as_view(), "digests:tag"),
         name="tag",
     ),
+    path("authors/<slug:slug>/", views.AuthorDetailView.as_view(), name="author"),
+    path("authors/<slug:slug>/feed/", author_feed["rss"], name="author_feed"),
+    path("authors/<slug:slug>/feed/atom/", author_feed["atom"], name="author_feed_atom"),
     path("comments/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
     path("subscribe/", views.SubscribeView.as_view(), name="subscribe"),
     # Feeds: RSS at the plain address, Atom and JSON beside it.

@@ -17,7 +17,7 @@ from . import citations, preview_links
 from .caching.fragments import Fragments
 from .card_views import SocialCardMixin
 from .comments.views import CommentsMixin
-from .models import Comment, Issue, Paper, public_sections, public_tags
+from .models import Author, Comment, Issue, Paper, public_sections, public_tags
 from .models.tags import TAG_ISSUE, attach_tag_lists
 from .page_views import (
     ListedPapersMixin,
@@ -283,6 +283,36 @@ class TagDetailView(PageMetaMixin, ListedPapersMixin, PageNumberMixin, ListView)
         return context
 
 
+class AuthorDetailView(PageMetaMixin, ListedPapersMixin, PageNumberMixin, ListView):
+    """One person's published papers across issues, newest first."""
+
+    template_name = "digests/author_detail.html"
+    context_object_name = "papers"
+
+    def page_title(self, context):
+        return self.author.name
+
+    def page_description(self, context):
+        count = context["paginator"].count
+        name = settings.DIGESTS_SITE_NAME
+        return f"{count} paper{pluralize(count)} by {self.author.name} featured in {name}."
+
+    @cached_property
+    def author(self):
+        return get_object_or_404(Author, slug=self.kwargs["slug"])
+
+    def get_queryset(self):
+        papers = Paper.objects.published().filter(authorships__author=self.author)
+        return papers.newest_first().for_listing()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(author=self.author, **kwargs)
+        if context["paginator"].count == 0:
+            # Only drafts, or no paper left (authors are kept): nothing to show yet.
+            raise Http404("No published paper by this author.")
+        return context
+
+
 # --- Citations, robots, subscribe --------------------------------------------------
 
 def paper_bibtex(request, slug):
@@ -334,6 +364,7 @@ def paper_card_shown(paper, context):
         paper.arxiv_date,
         paper.metadata_missing,
         paper.authors,
+        [(author.slug, author.name) for author in paper.author_records],
         paper.annotation_html,
         getattr(paper, "comment_count", None),
         [(tag.pk, tag.name, tag.slug) for tag in paper.tag_list],

@@ -46,6 +46,7 @@ PAGE_TYPES = (
     "browser",
     "search",
     "subscribe",
+    "author",
     "not_found",
 )
 
@@ -69,6 +70,9 @@ def build_site():
         tags=["long context", "efficiency"],
     )
     paper = demo.papers.order_by("section__position", "position").first()
+    stress = Paper.objects.get(arxiv_id="2305.00001")
+    stress.authors = f"{paper.author_list[0]}, Ada Lovelace"  # an author in two issues
+    stress.save()
     first = CommentFactory(
         issue=demo,
         author_name="Grace",
@@ -89,13 +93,14 @@ def build_site():
         "archive": "/issues/",
         "issue": demo.get_absolute_url(),
         "paper": paper.get_absolute_url(),
-        "stress_paper": Paper.objects.get(arxiv_id="2305.00001").get_absolute_url(),
+        "stress_paper": stress.get_absolute_url(),
         "section": paper.section.get_absolute_url(),
         "tag_index": "/tags/",
         "tag": f"/tags/{tag.slug}/",
         "browser": "/papers/",
         "search": "/search/?q=language+models",
         "subscribe": "/subscribe/",
+        "author": paper.author_records[0].get_absolute_url(),
         "not_found": "/no-such-page/",
     }
 

@@ -32,6 +32,7 @@ def test_sitemap_lists_every_public_page_with_lastmod(client, three_issues):
         "sitemap-papers.xml",
         "sitemap-sections.xml",
         "sitemap-tags.xml",
+        "sitemap-authors.xml",
     }
     base = "http://testserver"
     for path in [
@@ -39,6 +40,7 @@ def test_sitemap_lists_every_public_page_with_lastmod(client, three_issues):
         paper.get_absolute_url(),
         paper.section.get_absolute_url(),
         "/tags/public-tag/",
+        paper.author_records[0].get_absolute_url(),
     ]:
         assert base + path in urls, path
         assert re.match(r"\d{4}-\d\d-\d\d", urls[base + path]), path
@@ -86,6 +88,7 @@ def page_urls(three_issues):
         "tag": "/tags/public-tag/",
         "browser": reverse("digests:paper_list"),
         "subscribe": reverse("digests:subscribe"),
+        "author": paper.author_records[0].get_absolute_url(),
     }
 
 

@@ -44,6 +44,8 @@ def feed_urls(site):
         "section-atom": reverse("digests:section_feed_atom", args=[section.slug]),
         "tag-rss": reverse("digests:tag_feed", args=["public-tag"]),
         "tag-atom": reverse("digests:tag_feed_atom", args=["public-tag"]),
+        "author-rss": reverse("digests:author_feed", args=["nelson-f-liu"]),
+        "author-atom": reverse("digests:author_feed_atom", args=["nelson-f-liu"]),
         "issue-comments-rss": reverse("digests:issue_comments_feed", args=[issue.slug]),
         "issue-comments-atom": reverse("digests:issue_comments_feed_atom", args=[issue.slug]),
     }

@@ -11,7 +11,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 from taggit.models import Tag
 
-from digests.models import Comment, Issue, Paper
+from digests.models import Author, Comment, Issue, Paper
 
 from .factories import CommentFactory, PaperFactory
 
@@ -90,7 +90,8 @@ CHANGES = {
     "annotation": lambda p: Paper.objects.filter(pk=p.pk).update(
         annotation_html="<p>Quietly Reannotated</p>"
     ),
-    "authors": lambda p: Paper.objects.filter(pk=p.pk).update(authors="Quietly Q. Author"),
+    # The card names the author records (the text line is kept in step on save).
+    "authors": lambda p: Author.objects.filter(papers=p).update(name="Quietly Q. Author"),
     "tag name": lambda p: Tag.objects.filter(name="llm").update(name="Quietly Renamed Tag"),
     "comment count": lambda p: CommentFactory(issue=p.issue, paper=p, body="Quietly"),
 }

@@ -48,12 +48,16 @@ PAGES = {
     "section": (lambda issue: issue.papers.first().section.get_absolute_url(), 4),
     "tag index": (lambda issue: reverse("digests:tag_list"), 1),
     "tag": (lambda issue: reverse("digests:tag", args=["llm"]), 4),
+    # The author, the count, the papers, their tags and authors (one query).
+    "author": (lambda issue: reverse("digests:author", args=["ada-lovelace"]), 4),
+    "author feed": (lambda issue: reverse("digests:author_feed", args=["ada-lovelace"]), 3),
     "browser": (lambda issue: reverse("digests:paper_list"), 4),
     "issues feed": (lambda issue: reverse("digests:feed"), 3),
     "papers feed": (lambda issue: reverse("digests:papers_feed_json"), 2),
     "tag feed": (lambda issue: reverse("digests:tag_feed", args=["llm"]), 3),
     "comments feed": (lambda issue: reverse("digests:comments_feed"), 1),
-    "issue bibtex": (lambda issue: reverse("digests:issue_bibtex", args=[issue.slug]), 2),
+    # The issue, its papers, their authors (citations name the records).
+    "issue bibtex": (lambda issue: reverse("digests:issue_bibtex", args=[issue.slug]), 3),
     "sitemap": (lambda issue: "/sitemap-papers.xml", 2),
     "subscribe": (lambda issue: reverse("digests:subscribe"), 1),
     "browser filtered": (

@@ -6,7 +6,7 @@ in ``digests/visibility.py`` and the QuerySet methods built on it.
 """
 
 from ..comments.models import BlockedTerm, Comment
-from .authors import Author, Authorship
+from .authors import Author, Authorship, public_authors
 from .issues import Issue
 from .papers import Paper
 from .sections import Section, public_sections
@@ -22,6 +22,7 @@ __all__ = [
     "Section",
     "TagRedirect",
     "TaggedPaper",
+    "public_authors",
     "public_sections",
     "public_tags",
 ]

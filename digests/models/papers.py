@@ -10,6 +10,7 @@ from ..arxiv import ids as arxiv
 from ..comments.models import Comment
 from ..markup import html_to_text, render_markdown
 from ..visibility import may_preview, published_q
+from .authors import author_names, sync_authors
 from .base import PaperManager, unique_slug, url_for
 from .fields import ArxivIdField
 from .history import TagsSnapshot, track_tags
@@ -190,6 +191,8 @@ class Paper(models.Model):
             models.Index(fields=["section", "arxiv_date"], name="paper_section_date_idx"),
             models.Index(fields=["arxiv_date"], name="paper_date_idx"),
             models.Index(fields=["arxiv_id"], name="paper_arxiv_id_idx"),
+            # The paper browser's "Most useful" order (ties by date).
+            models.Index(fields=["useful_count", "arxiv_date"], name="paper_useful_idx"),
         ]
 
     def __str__(self):
@@ -212,6 +215,9 @@ class Paper(models.Model):
         super().save(*args, **kwargs)
         if moved:
             Comment.objects.follow_paper(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "authors" in update_fields:
+            sync_authors([self], using=kwargs.get("using"))
 
     def get_absolute_url(self):
         return url_for("digests:paper", self.slug)
@@ -233,8 +239,21 @@ class Paper(models.Model):
         return list(self.tags.all())
 
     @property
+    def author_records(self):
+        """The paper's Authors in order; no query after ``attach_tag_lists()``,
+        which attaches them with the tags (an unsaved paper has none)."""
+        if hasattr(self, "listed_authors"):
+            return self.listed_authors
+        if self.pk is None:
+            return []
+        return [row.author for row in self.authorships.select_related("author")]
+
+    @property
     def author_list(self):
-        return [name.strip() for name in self.authors.split(",") if name.strip()]
+        """The authors' names in order, as recorded (an unsaved paper: its line, parsed)."""
+        if self.pk is None:
+            return author_names(self.authors)
+        return [author.name for author in self.author_records]
 
     @property
     def abs_url(self):

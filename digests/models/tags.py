@@ -5,6 +5,7 @@ from django.db import connections, models, router
 from taggit.models import Tag, TaggedItemBase
 
 from ..visibility import published_q
+from .authors import Author, Authorship
 
 # Lookup paths from a Tag to its papers and their issues (for the visibility rule).
 TAG_PAPER = "digests_taggedpaper_items__content_object__"
@@ -49,28 +50,38 @@ class TagRedirect(models.Model):
 
 def attach_tag_lists(papers, using=None):
     """Give each paper of ``papers`` (an evaluated list) ``listed_tags``, in
-    the order they were added: one query, none for an empty list.
+    the order they were added, and ``listed_authors`` (its Authors, in the
+    order of its author line): one query for both, none for an empty list.
 
     Pages that list papers (``for_listing()``, ``for_cards()``) call it on the
-    papers they show, so that ``Paper.tag_list`` costs no query per paper.
-    ``using`` names the database the papers came from (``QuerySet.db``)."""
+    papers they show, so that ``Paper.tag_list`` and ``Paper.author_records``
+    cost no query per paper. ``using`` names the database the papers came
+    from (``QuerySet.db``)."""
     if not papers:
         return
-    # Plain SQL: building this query with the ORM cost more than running it.
+    # Plain SQL: building these queries with the ORM cost more than running them,
+    # and one statement for both lists is one round trip per page, not two.
     ids = [paper.pk for paper in papers]
     db = using or router.db_for_read(TaggedPaper)
+    among = ", ".join(["%s"] * len(ids))
     with connections[db].cursor() as cursor:
         cursor.execute(
-            f"SELECT tp.content_object_id, t.id, t.name, t.slug FROM {TaggedPaper._meta.db_table} "
-            f"tp JOIN {Tag._meta.db_table} t ON t.id = tp.tag_id "
-            f"WHERE tp.content_object_id IN ({', '.join(['%s'] * len(ids))}) ORDER BY tp.id",
-            ids,
+            f"SELECT 0, tp.content_object_id, t.id, t.name, t.slug, tp.id "
+            f"FROM {TaggedPaper._meta.db_table} tp JOIN {Tag._meta.db_table} t ON t.id = tp.tag_id "
+            f"WHERE tp.content_object_id IN ({among}) "
+            f"UNION ALL SELECT 1, a.paper_id, au.id, au.name, au.slug, a.position "
+            f"FROM {Authorship._meta.db_table} a JOIN {Author._meta.db_table} au "
+            f"ON au.id = a.author_id WHERE a.paper_id IN ({among}) ORDER BY 1, 6",
+            ids + ids,
         )
         rows = cursor.fetchall()
-    tags, by_paper = {}, {}
-    for paper_id, tag_id, name, slug in rows:
-        if tag_id not in tags:
-            tags[tag_id] = Tag.from_db(db, ["id", "name", "slug"], (tag_id, name, slug))
-        by_paper.setdefault(paper_id, []).append(tags[tag_id])
+    found = {0: {}, 1: {}}  # tags and authors by id: one object each per page
+    lists = ({}, {})  # (tags by paper, authors by paper)
+    for kind, paper_id, pk, name, slug, _order in rows:
+        model = Author if kind else Tag
+        if pk not in found[kind]:
+            found[kind][pk] = model.from_db(db, ["id", "name", "slug"], (pk, name, slug))
+        lists[kind].setdefault(paper_id, []).append(found[kind][pk])
     for paper in papers:
-        paper.listed_tags = by_paper.get(paper.pk, [])
+        paper.listed_tags = lists[0].get(paper.pk, [])
+        paper.listed_authors = lists[1].get(paper.pk, [])

@@ -15,7 +15,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.timesince import timesince
@@ -36,6 +36,19 @@ def authors_short(paper, shown=3):
         return ", ".join(names)
     rest = len(names) - shown
     return format_lazy("{} and {} others", ", ".join(names[:shown]), rest)
+
+
+@register.filter
+def author_links(paper, shown=None):
+    """The paper's authors, each linking to their page (/authors/<slug>/), in
+    order: all of them, or the first ``shown`` and “and N others” on cards."""
+    authors = paper.author_records
+    rest = 0
+    if shown is not None and len(authors) > shown + 1:
+        authors, rest = authors[:shown], len(authors) - shown
+    pairs = ((author.get_absolute_url(), author.name) for author in authors)
+    links = format_html_join(", ", '<a href="{}">{}</a>', pairs)
+    return format_html("{} and {} others", links, rest) if rest else links
 
 
 @register.simple_tag(takes_context=True)
@@ -126,6 +139,7 @@ def jinja2_environment(**options):
     env = jinja2.Environment(**{**options, "undefined": jinja2.ChainableUndefined})
     env.globals.update(fragment=jinja2_fragment, static=static, url=url)
     env.filters.update(
+        author_links=author_links,
         authors_short=authors_short,
         comment_html=comment_html,
         date=jinja2_date,

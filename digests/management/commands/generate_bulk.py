@@ -22,6 +22,7 @@ from digests.caching import version
 from digests.comments.text import body_fingerprint
 from digests.markup import html_to_text, render_markdown
 from digests.models import Comment, Issue, Paper, Section, TaggedPaper
+from digests.models.authors import sync_authors
 
 SECTIONS = [
     "Large Language Models",
@@ -211,6 +212,7 @@ class Command(BaseCommand):
             issue_list = self._issues(issues)
             papers = self._papers(issue_list, sections, papers_per_issue)
             self._tag_papers(papers, tags)
+            self._authors(papers)
             self._comments(issue_list, papers, comments)
         with connection.cursor() as cursor:
             # Fresh statistics, so the query planner knows the tables' real shape.
@@ -349,6 +351,14 @@ class Command(BaseCommand):
         for start in range(0, len(rows), self.batch * 5):
             TaggedPaper.objects.bulk_create(rows[start : start + self.batch * 5])
             progress.advance(len(rows[start : start + self.batch * 5]))
+
+    def _authors(self, papers):
+        """Authors and authorships from the papers' author lines, in bulk
+        (``sync_authors`` works through them 500 papers at a time)."""
+        progress = Progress("authors", len(papers), sys.stderr)
+        for start in range(0, len(papers), self.batch):
+            sync_authors(papers[start : start + self.batch])
+            progress.advance(len(papers[start : start + self.batch]))
 
     def _comments(self, issues, papers, total):
         """Spread ``total`` comments evenly over issues: threads first, then replies."""
