@@ -18,7 +18,10 @@ TABBABLE_JS = """() => {
         if (el.type === "hidden") return;
         const style = getComputedStyle(el);
         if (style.visibility === "hidden" || !el.getClientRects().length) return;
-        if (el.closest("details:not([open])") && el.tagName !== "SUMMARY") return;
+        // A closed <details> hides its content, unless the page shows it anyway
+        // (the header's search box and the browser's filters on a wide screen).
+        const folded = el.closest("details:not([open])") && el.tagName !== "SUMMARY";
+        if (folded && !el.checkVisibility()) return;
         el.dataset.kb = String(found.length);
         found.push(el.dataset.kb);
     });

@@ -18,6 +18,7 @@ def test_every_page_works_without_javascript(site, new_page):
         assert page.get_by_role("link", name="Skip to content").count() == 1, name
     # The filters and search are plain GET forms.
     page.goto(site["browser"])
+    page.get_by_text("Search and filter").click()  # a <details>: opens without script
     page.get_by_label("Words").fill("quantization")
     with page.expect_navigation():
         page.get_by_role("button", name="Show papers").click()

@@ -47,10 +47,12 @@ def test_a_reader_finds_a_paper_follows_a_tag_searches_and_comments(site, new_pa
     expect(page.get_by_role("heading", level=1)).to_have_text("long context")
     expect(page.locator(".card")).not_to_have_count(0)
 
-    # The browser: a section facet narrows the list, then words search it.
+    # The browser: a section facet narrows the list, then words search it. On a
+    # phone the search and filters are one folded bar above the results.
     page.get_by_role("link", name="Combine with other filters").click()
     expect(page).to_have_url(re.compile(r"/papers/\?tag=long-context"))
     before = page.locator(".card").count()
+    page.get_by_text("Search and filter").click()
     sections = page.get_by_role("navigation", name="Section")
     option = sections.get_by_role("link").last
     label = option.locator(".facet__label").inner_text()
@@ -59,7 +61,9 @@ def test_a_reader_finds_a_paper_follows_a_tag_searches_and_comments(site, new_pa
     expect(page.locator(".chips")).to_contain_text(label)
     expect(page.locator(".card")).to_have_count(count)
     assert count < before
+    page.get_by_text("Search and filter").click()
     page.get_by_role("link", name="Clear all").click()
+    page.get_by_text("Search and filter").click()
     page.get_by_label("Words").fill('"language models"')
     page.get_by_role("button", name="Show papers").click()
     expect(page).to_have_url(re.compile(r"/search/\?q="))
