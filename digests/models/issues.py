@@ -22,7 +22,7 @@ from .papers import Paper
 # What the issue page shows of each paper: its card and its line in the contents.
 ISSUE_PAGE_FIELDS = (
     "pk", "issue", "section", "position", "title", "slug", "arxiv_id", "arxiv_date",
-    "authors", "annotation_html", "metadata_missing",
+    "authors", "annotation_html", "metadata_missing", "useful_count",
     "section__name", "section__slug", "section__position",
 )  # fmt: skip
 # What the home page shows of the latest issue's papers: their lines in the
@@ -58,14 +58,22 @@ class IssueQuerySet(models.QuerySet):
         )
         return self.annotate(
             paper_count=Coalesce(Subquery(papers, output_field=models.IntegerField()), 0),
-            comment_count=approved_count("issue"),
+        ).with_comment_counts()
+
+    def with_comment_counts(self):
+        """``comment_count``: the issue's own discussion (the comment section of
+        its page); ``paper_comment_count``: the discussions of its papers, each
+        on the paper's page. Shown apart, so each count agrees with its list."""
+        return self.annotate(
+            comment_count=approved_count("issue", paper__isnull=True),
+            paper_comment_count=approved_count("issue", paper__isnull=False),
         )
 
     def with_table_of_contents(self):
-        """What the home page shows of the latest issue: its comment count, its
+        """What the home page shows of the latest issue: its comment counts, its
         papers' titles by section and their annotations (no tags or per-paper
         counts)."""
-        return self.annotate(comment_count=approved_count("issue")).prefetch_related(
+        return self.with_comment_counts().prefetch_related(
             Prefetch(
                 "papers",
                 queryset=Paper.objects.in_issue_order()

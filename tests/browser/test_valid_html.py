@@ -9,6 +9,9 @@ import json
 import subprocess
 
 import pytest
+from django.test import override_settings
+
+from digests.models import Comment, Paper
 
 from ..comment_helpers import form_data
 from ..site_pages import DEMO_SLUG, build_site
@@ -44,6 +47,25 @@ def test_every_public_page_is_valid_html(client, tmp_path):
     reply = client.get(f"/issues/{issue}/?reply=1")
     assert b"Reply to" in reply.content
     pages["comment form replying"] = reply.content
+    # After posting: the notice where the comment was posted (issue 18, item 1).
+    held = client.post(f"/issues/{issue}/", form_data(body="Held, for the checker."))
+    pages["comment posted, held"] = client.get(held["Location"]).content
+    known = Comment.objects.filter(status=Comment.Status.APPROVED).first().author_email
+    published = client.post(
+        f"/issues/{issue}/",
+        form_data(body="Published, for the checker.", author_email=known),
+        REMOTE_ADDR="192.0.2.77",
+    )
+    pages["comment posted, published"] = client.get(published["Location"]).content
+    assert b'id="comment-posted"' in pages["comment posted, held"]
+    assert b'id="comment-posted"' in pages["comment posted, published"]
+    for order in ("useful", "discussed"):  # the reader orders' cards say what they count
+        pages[f"browser by {order}"] = client.get(f"/papers/?order={order}").content
+    with override_settings(DIGESTS_USEFUL_WINDOW_MAX=0):  # the Useful button refused (429)
+        paper = Paper.objects.published().order_by("pk").first()
+        refused = client.post(f"/useful/{paper.slug}/")
+    assert refused.status_code == 429
+    pages["useful refused"] = refused.content
 
     files = {}
     for name, html in pages.items():
