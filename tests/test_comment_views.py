@@ -26,7 +26,7 @@ def issue():
 def test_a_held_comment_redirects_to_a_moderation_message(client, issue):
     response = post_comment(client, issue.get_absolute_url(), body="Nice update!")
     assert response.status_code == 302
-    assert response["Location"] == issue.get_absolute_url() + "#comments"
+    assert response["Location"] == issue.get_absolute_url() + "#comment-posted"
     page = client.get(response["Location"])
     html = page.content.decode()
     assert "held for moderation" in html
@@ -39,9 +39,12 @@ def test_an_approved_comment_redirects_to_its_anchor_and_shows(client, issue):
     CommentFactory(issue=issue, author_email="ada@example.org", body="Earlier comment")
     response = post_comment(client, issue.get_absolute_url(), body="Second thoughts")
     comment = Comment.objects.get(body="Second thoughts")
-    assert response["Location"] == f"{issue.get_absolute_url()}#comment-{comment.pk}"
-    html = client.get(issue.get_absolute_url()).content.decode()
+    # At the notice around the comment (comments.js then shows #comment-N).
+    assert response["Location"] == f"{issue.get_absolute_url()}#comment-posted"
+    html = client.get(response["Location"]).content.decode()
     assert f'id="comment-{comment.pk}"' in html and "Second thoughts" in html
+    posted = html.split('id="comment-posted"')[1].split("</article>")[0]
+    assert "Your comment is published" in posted and f'id="comment-{comment.pk}"' in posted
 
 
 def test_a_paper_has_its_own_thread(client, issue):
@@ -77,9 +80,10 @@ def test_counts_show_on_issue_archive_and_home_and_never_count_held_ones(client,
     archive = client.get("/issues/").content.decode()
     home = client.get("/").content.decode()
     issue_page = client.get(issue.get_absolute_url()).content.decode()
-    assert "2 comments" in archive
-    assert ">2 comments</a>" in home
-    assert ">2 comments</a>" in issue_page  # all of the issue's discussion
+    # The issue's own discussion and its papers' are counted apart (issue 18).
+    assert "1 comment on the issue, 1 on its papers" in archive
+    assert ">1 comment on this issue</a>" in home and ">1 on its papers</a>" in home
+    assert ">1 comment on this issue</a>" in issue_page and ">1 on its papers</a>" in issue_page
     assert '<h2 id="comments-title" class="comments__title">\n    1 comment' in issue_page
     for html in (archive, home, issue_page):
         assert "held" not in html.lower() and "moderation" not in html.lower().replace(
@@ -143,7 +147,9 @@ def test_reply_link_works_without_javascript(client, issue):
     )
     reply = Comment.objects.get(body="Answering Ada")
     assert reply.parent == root and reply.is_approved
-    assert response["Location"].endswith(f"#comment-{reply.pk}")
+    assert response["Location"].endswith("#comment-posted")
+    posted = client.get(response["Location"]).content.decode().split('id="comment-posted"')[1]
+    assert posted.index(f'id="comment-{reply.pk}"') < posted.index("</article>")
 
 
 def test_reply_parameter_with_unicode_digits_is_ignored(client):

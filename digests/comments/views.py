@@ -1,5 +1,8 @@
 """The discussion under an issue or a paper: reading it, posting to it, unsubscribing."""
 
+import re
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -18,14 +21,27 @@ from .forms import CommentForm
 from .models import Comment
 from .refusals import CommentRefused
 
-HELD_MESSAGE = (
-    "Thank you! Your comment is held for moderation and will appear here once an editor "
-    "has read it."
-)
+HELD_MESSAGE = "Thank you! Your comment is held for moderation."
 PUBLISHED_MESSAGE = "Thank you! Your comment is published."
+# The notice after posting is a message (so the page that shows it is one
+# reader's, never the page cache's) tagged with this and the comment's id;
+# the comment section draws it where the comment is, or where it was posted.
+NOTICE_TAG = "comment-notice"
+NOTICE_PK = re.compile(r"comment-(\d{1,19})")
+NOTICE_ANCHOR = "comment-posted"
 # The comment form's fields as Django's Jinja2 widget templates draw them (the
 # same markup as its Django ones, in less time; the page body is Jinja2 too).
 FORM_RENDERER = Jinja2()
+
+
+@dataclass
+class PostedNotice:
+    """What the comment section says to the reader who has just posted."""
+
+    text: str
+    published: bool
+    comment_pk: int
+    where: tuple | None = None  # ("comment", pk), ("thread", pk) or None: above the form
 
 
 class CommentsMixin:
@@ -69,11 +85,7 @@ class CommentsMixin:
                 form.add_error(None, refusal.message)
                 status, retry_after = refusal.status, refusal.retry_after
             else:
-                if comment.is_approved:
-                    messages.success(request, PUBLISHED_MESSAGE)
-                    return HttpResponseRedirect(comment.get_absolute_url())
-                messages.info(request, HELD_MESSAGE)
-                return HttpResponseRedirect(self.object.get_absolute_url() + "#comments")
+                return self.posted(request, comment)
         # The form is shown again with the reader's text (its time drawn afresh).
         context = self.get_context_data(object=self.object, comment_form=form, editor=editor)
         response = self.render_to_response(context)
@@ -81,6 +93,51 @@ class CommentsMixin:
         if retry_after:
             response["Retry-After"] = str(retry_after)
         return response
+
+    def posted(self, request, comment):
+        """To the page (and comment page) where the new comment is, or would be
+        once approved, at its notice: ``#comment-posted``."""
+        tags = f"{NOTICE_TAG} comment-{comment.pk}"
+        if comment.is_approved:
+            messages.success(request, PUBLISHED_MESSAGE, extra_tags=tags)
+            page = comment.get_absolute_url().split("#")[0]
+        else:
+            messages.info(request, HELD_MESSAGE, extra_tags=tags)
+            # A held reply is announced under its thread, on the thread's page.
+            thread = comment.parent if comment.parent and comment.parent.is_approved else None
+            page = (thread.get_absolute_url() if thread else "").split("#")[0]
+            page = page or self.object.get_absolute_url()
+        return HttpResponseRedirect(f"{page}#{NOTICE_ANCHOR}")
+
+    def posted_notice(self, issue, paper, shown):
+        """This reader's notice after posting, taken from their messages (a page
+        with a message is never served from or stored in the page cache):
+        (notice or None, the other messages, for the top of the page).
+
+        ``notice.where`` says where the comment section draws it: around the
+        new comment when this page shows it, ("comment", pk); under its thread
+        for a held reply, ("thread", pk); else None, just above the form."""
+        notice, others = None, []
+        for message in messages.get_messages(self.request):
+            tags = (message.extra_tags or "").split()
+            found = NOTICE_PK.fullmatch(tags[-1]) if NOTICE_TAG in tags else None
+            if notice is None and found:
+                published = message.level == messages.SUCCESS
+                notice = PostedNotice(str(message), published, int(found.group(1)))
+            else:
+                others.append(message)
+        if notice is None:
+            return None, others
+        comment = (
+            Comment.objects.filter(pk=notice.comment_pk, issue=issue, paper=paper)
+            .only("pk", "parent")
+            .first()
+        )
+        if comment is not None and notice.published and comment.pk in shown:
+            notice.where = ("comment", comment.pk)
+        elif comment is not None and not notice.published and comment.parent_id in shown:
+            notice.where = ("thread", comment.parent_id)
+        return notice, others
 
     def get_context_data(self, **kwargs):
         editor = kwargs.pop("editor") if "editor" in kwargs else rules.editor_for(self.request.user)
@@ -103,7 +160,12 @@ class CommentsMixin:
                 reply_to = rules.reply_target(issue, form.cleaned_data["reply_to"], editor=editor)
             except CommentRefused:
                 reply_to = None
+        shown = {c.pk for c in thread_list} | {c.pk for group in replies.values() for c in group}
+        notice, other_messages = self.posted_notice(issue, paper, shown)
+        if notice is not None:
+            context["messages"] = other_messages  # the notice is drawn in the comment section
         context.update(
+            comment_notice=notice,
             comment_page=page,
             comment_threads=thread_list,
             comment_fragments=comment_fragments(thread_list),
@@ -111,6 +173,7 @@ class CommentsMixin:
             comment_reply_to=reply_to,
             comments_closed=issue.comments_closed_reason() if not editor else "",
             discussion_about=paper or issue,
+            discussion_of="paper" if paper else "issue",
             discussion_count=total,
         )
         return context

@@ -77,7 +77,10 @@ def test_a_reader_finds_a_paper_follows_a_tag_searches_and_comments(site, new_pa
     page.get_by_label("E-mail", exact=True).fill("noor@example.org")
     page.get_by_role("textbox", name="Comment").fill("Which benchmark did they use for this?")
     page.get_by_role("button", name="Post comment").click()
-    expect(page.get_by_role("status")).to_contain_text("held for moderation")
+    # The notice is in the comment section, where the comment was posted, and focused.
+    notice = page.locator("#comments #comment-posted")
+    expect(notice).to_contain_text("held for moderation")
+    expect(notice).to_be_focused()
     expect(page.locator("#comments")).not_to_contain_text("Which benchmark")
 
     # An editor approves it; the reader sees it on the next visit.
