@@ -403,6 +403,10 @@ DIGESTS_COMMENT_MAX_AGE = 2 * 60 * 60
 DIGESTS_COMMENT_MIN_INTERVAL = 15
 DIGESTS_COMMENT_WINDOW = 10 * 60
 DIGESTS_COMMENT_WINDOW_MAX = 5
+# The Useful button (digests/useful/): a browser counts once per paper (its
+# signed cookie), and each IP address may mark WINDOW_MAX papers per window.
+DIGESTS_USEFUL_WINDOW = 10 * 60
+DIGESTS_USEFUL_WINDOW_MAX = 30
 # Absolute links in e-mails (reply notifications, moderation) start with this.
 # Absolute links in e-mails, feeds and printed links. Unset, the address
 # `make run` serves (its PORT), so a site on another port links to itself.

@@ -15,6 +15,7 @@ from .feeds import (
     formats,
 )
 from .search.views import PaperBrowserView, browser_bibtex
+from .useful.views import mark_useful, useful_counts
 
 
 class TagSlugConverter:
@@ -65,6 +66,9 @@ urlpatterns = [
     path("authors/<slug:slug>/feed/", author_feed["rss"], name="author_feed"),
     path("authors/<slug:slug>/feed/atom/", author_feed["atom"], name="author_feed_atom"),
     path("comments/unsubscribe/<str:token>/", UnsubscribeView.as_view(), name="unsubscribe"),
+    # The Useful button (never stored by the page cache: digests/caching/pages.py).
+    path("useful/", useful_counts, name="useful_counts"),
+    path("useful/<slug:slug>/", mark_useful, name="paper_useful"),
     path("subscribe/", views.SubscribeView.as_view(), name="subscribe"),
     # Feeds: RSS at the plain address, Atom and JSON beside it.
     path("feed/", issues_feed["rss"], name="feed"),

@@ -16,8 +16,10 @@ from taggit.models import Tag
 from . import citations, preview_links
 from .caching.fragments import Fragments
 from .card_views import SocialCardMixin
+from .comments.forms import CSRF_MARKER
 from .comments.views import CommentsMixin
 from .models import Author, Comment, Issue, Paper, public_sections, public_tags
+from .models.links import attach_paper_links
 from .models.tags import TAG_ISSUE, attach_tag_lists
 from .page_views import (
     ListedPapersMixin,
@@ -106,8 +108,13 @@ class IssueDetailView(SocialCardMixin, PageMetaMixin, CommentsMixin, PreviewMixi
         self.object.paper_comment_count = self.counts.total - self.object.comment_count
         for paper in papers:
             paper.comment_count = self.counts.of(paper.pk)[0]
+        issue_links = attach_paper_links(
+            papers, self.object.intro_html, self.object.closing_note_html
+        )
         return super().get_context_data(
             paper_cards=paper_cards(papers),
+            issue_links=issue_links,
+            useful_csrf=CSRF_MARKER,
             papers_discussed=[paper for paper in papers if paper.comment_count],
             **kwargs,
         )
@@ -172,6 +179,7 @@ class PaperDetailView(SocialCardMixin, PageMetaMixin, CommentsMixin, PreviewMixi
     def get_object(self, queryset=None):
         paper = super().get_object(queryset)
         attach_tag_lists([paper])
+        attach_paper_links([paper])
         return paper
 
     def is_preview(self):
@@ -198,6 +206,7 @@ class PaperDetailView(SocialCardMixin, PageMetaMixin, CommentsMixin, PreviewMixi
             bibtex=citations.bibtex([self.object]),
             papers_in_issue=len(siblings),
             related=related_papers(self.object),
+            useful_csrf=CSRF_MARKER,
             **kwargs,
         )
 
@@ -338,6 +347,7 @@ def robots_txt(request):
         "User-agent: *",
         "Disallow: /admin/",
         "Disallow: /comments/",
+        "Disallow: /useful/",
         f"Sitemap: {sitemap}",
         "",
     ]
@@ -376,11 +386,22 @@ def paper_card_shown(paper, context):
         getattr(paper, "comment_count", None),
         [(tag.pk, tag.name, tag.slug) for tag in paper.tag_list],
         bool(context.get("preview_link")),
+        # Links in the annotation to papers on the site (models/links.py): a
+        # paper published later changes the card. The Useful button's count
+        # and its form's CSRF marker (the page cache fills it in per reader).
+        sorted(getattr(paper, "linked_papers", {}).items()),
+        paper.useful_count,
+        bool(context.get("preview")),
+        context.get("useful_csrf"),
     )
 
 
 def paper_cards(papers):
-    """The cards of an issue page's papers."""
+    """The cards of an issue page's papers (with their annotations' links to papers
+    on the site, found in one query unless the page found them already)."""
+    unlinked = [paper for paper in papers if not hasattr(paper, "linked_papers")]
+    if unlinked:
+        attach_paper_links(unlinked)
     return Fragments(
         "paper", "digests/_paper.jinja", "paper", paper_card_shown, [(p, {}) for p in papers]
     )

@@ -104,7 +104,9 @@ def test_every_page_type_has_a_unique_title_and_full_preview_tags(client, three_
         assert f'<link rel="canonical" href="http://testserver{url}">' in head, name
         for prop in ("og:title", "og:description", "og:url", "og:type", "og:site_name"):
             assert meta(head, "property", prop), (name, prop)
-        assert meta(head, "name", "twitter:card") == ["summary"], name
+        # Issues and papers carry a drawn social card; other pages the plain summary.
+        card = "summary_large_image" if name in ("issue", "paper") else "summary"
+        assert meta(head, "name", "twitter:card") == [card], name
         assert meta(head, "name", "twitter:title"), name
 
 

@@ -31,12 +31,13 @@ LAYERS = [
     # The parts of the app, each over the stored models.
     [
         "digests.comments", "digests.search", "digests.drafts", "digests.editor",
-        "digests.tags",
+        "digests.tags", "digests.useful",
     ],
     # What serves them: pages, feeds, the admin, URLs, commands, app start.
     [
         "digests.views", "digests.page_views", "digests.search.views", "digests.feeds",
         "digests.web.errors", "digests.card_views",
+        "digests.useful.views",
         "digests.sitemaps",
         "digests.admin", "digests.comments.admin", "digests.urls", "digests.apps",
         "digests.management",

@@ -37,8 +37,9 @@ log = logging.getLogger(__name__)
 ENTRY_FORMAT = 4
 NO_SCHEDULED_ISSUE = float("inf")
 # Never looked up nor stored: the admin, health checks, static files, comment
-# posts, and preview links (they show drafts, whatever their headers say).
-UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/comments/", "/preview/")
+# posts, preview links (they show drafts, whatever their headers say), and the
+# Useful button's counts (current, unlike the pages that show them).
+UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/comments/", "/preview/", "/useful/")
 # Headers a stored page does not keep: they belong to one response.
 NOT_STORED = {"set-cookie", "content-length", "date", "etag", "x-page-cache"}
 # What a 304 repeats of the full response (as django.utils.cache does).

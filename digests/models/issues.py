@@ -22,7 +22,7 @@ from .papers import Paper
 # What the issue page shows of each paper: its card and its line in the contents.
 ISSUE_PAGE_FIELDS = (
     "pk", "issue", "section", "position", "title", "slug", "arxiv_id", "arxiv_date",
-    "authors", "annotation_html", "metadata_missing",
+    "authors", "annotation_html", "metadata_missing", "useful_count",
     "section__name", "section__slug", "section__position",
 )  # fmt: skip
 # What the home page shows of the latest issue's papers: their lines in the

@@ -5,6 +5,7 @@ from django import forms
 from django.utils.functional import cached_property
 
 from ..arxiv.ids import InvalidArxivId, normalize_arxiv_id
+from ..comments.models import approved_count
 from ..models import Issue, Paper, Section, public_tags
 from . import engine
 from .query import MAX_QUERY_LENGTH, parse_query
@@ -15,11 +16,18 @@ ORDER_CHOICES = [
     ("-date", "Newest first"),
     ("date", "Oldest first"),
     ("title", "Title A–Z"),
+    ("useful", "Most useful"),
+    ("discussed", "Most discussed"),
 ]
+NEWEST = ("-arxiv_date", "-issue__published_at", "position", "pk")
 ORDERINGS = {
-    "-date": ("-arxiv_date", "-issue__published_at", "position", "pk"),
+    "-date": NEWEST,
     "date": ("arxiv_date", "issue__published_at", "position", "pk"),
     "title": ("title", "pk"),
+    # Readers' signals; ties newest first, then as "-date" (paper_useful_idx).
+    "useful": ("-useful_count", *NEWEST),
+    # Approved comments on the paper, replies too: a subquery on comment_paper_idx.
+    "discussed": ("-discussion_count", *NEWEST),
 }
 
 
@@ -158,6 +166,8 @@ class PaperFilter(django_filters.FilterSet):
 
     def filter_order(self, queryset, name, value):
         # Relevance needs the search index's rank: the view orders by it.
+        if value == "discussed":
+            queryset = queryset.annotate(discussion_count=approved_count("paper"))
         return queryset.order_by(*ORDERINGS[value]) if value in ORDERINGS else queryset
 
     @property

@@ -21,7 +21,7 @@ from django.utils.text import format_lazy
 from django.utils.timesince import timesince
 
 from .. import structured_data
-from ..markup import render_comment
+from ..markup import paper_links, render_comment
 from ..models.base import url_for
 
 register = template.Library()
@@ -62,6 +62,13 @@ def page_query(context, number):
 @register.filter
 def comment_html(text):
     return render_comment(text)
+
+
+@register.filter
+def with_paper_links(html, held=None):
+    """Rendered Markdown whose arXiv links to papers in ``held`` lead to their
+    pages on the site (``models.links.attach_paper_links`` finds them)."""
+    return paper_links(html, held) if held else html
 
 
 RELATIVE_TIME_SPAN = timedelta(days=30)  # older moments are shown as dates
@@ -137,7 +144,7 @@ def jinja2_environment(**options):
     the same filters as the Django templates, Django's own where they exist."""
     # A missing variable or attribute is empty, as in Django's templates.
     env = jinja2.Environment(**{**options, "undefined": jinja2.ChainableUndefined})
-    env.globals.update(fragment=jinja2_fragment, static=static, url=url)
+    env.globals.update(fragment=jinja2_fragment, static=static, url=url, useful_urls=useful_urls)
     env.filters.update(
         author_links=author_links,
         authors_short=authors_short,
@@ -149,6 +156,7 @@ def jinja2_environment(**options):
         regroup=regroup,
         relative_time=relative_time,
         tag_url=tag_url,
+        with_paper_links=with_paper_links,
     )
     # Compiled now, when a worker warms up (digests/web/warmup.py builds every
     # template engine), rather than while the first reader of a page waits.
@@ -182,6 +190,12 @@ def jinja2_fragment(context, fragments, item, **extra):
 
 def url(name, *args):
     return reverse(name, args=args)
+
+
+def useful_urls(paper):
+    """(where the Useful form posts, where the script asks for counts): a global of
+    its own, as the card's template names a variable ``url``."""
+    return reverse("digests:paper_useful", args=[paper.slug]), reverse("digests:useful_counts")
 
 
 @register.simple_tag(takes_context=True)

@@ -2,6 +2,7 @@
 and dark mode, keyboard-only use, the skip link, and announced form errors."""
 
 import pytest
+from django.test import override_settings
 
 from .conftest import DESKTOP, PHONE, run_axe
 
@@ -64,6 +65,17 @@ def test_axe_finds_no_serious_or_critical_problem_on_any_public_page(
     found["comment form with errors"] = [
         v for v in run_axe(page, axe_source) if v["impact"] in BLOCKING
     ]
+    for order in ("useful", "discussed"):  # the reader orders' cards say what they count
+        page.goto(f"{site['browser']}?order={order}")
+        found[f"browser by {order}"] = [
+            v for v in run_axe(page, axe_source) if v["impact"] in BLOCKING
+        ]
+    with override_settings(DIGESTS_USEFUL_WINDOW_MAX=0):  # the Useful button refused (429)
+        page.goto(site["paper"])
+        with page.expect_navigation():
+            page.evaluate("document.getElementById('useful').submit()")  # the plain form
+        assert page.get_by_role("heading", level=1).inner_text() == "That's a lot of useful papers"
+        found["useful refused"] = [v for v in run_axe(page, axe_source) if v["impact"] in BLOCKING]
     problems = {name: violations for name, violations in found.items() if violations}
     assert problems == {}, problems
 

@@ -9,8 +9,9 @@ import json
 import subprocess
 
 import pytest
+from django.test import override_settings
 
-from digests.models import Comment
+from digests.models import Comment, Paper
 
 from ..comment_helpers import form_data
 from ..site_pages import DEMO_SLUG, build_site
@@ -58,6 +59,13 @@ def test_every_public_page_is_valid_html(client, tmp_path):
     pages["comment posted, published"] = client.get(published["Location"]).content
     assert b'id="comment-posted"' in pages["comment posted, held"]
     assert b'id="comment-posted"' in pages["comment posted, published"]
+    for order in ("useful", "discussed"):  # the reader orders' cards say what they count
+        pages[f"browser by {order}"] = client.get(f"/papers/?order={order}").content
+    with override_settings(DIGESTS_USEFUL_WINDOW_MAX=0):  # the Useful button refused (429)
+        paper = Paper.objects.published().order_by("pk").first()
+        refused = client.post(f"/useful/{paper.slug}/")
+    assert refused.status_code == 429
+    pages["useful refused"] = refused.content
 
     files = {}
     for name, html in pages.items():
