@@ -375,7 +375,9 @@ def test_csrf_page_keeps_the_site_frame():
     response = Client(enforce_csrf_checks=True).post(issue.get_absolute_url(), form_data())
     html = response.content.decode()
     assert response.status_code == 403
-    assert '<a class="brand" href="/">AI Research Highlights</a>' in html
+    # The site's header (wordmark and name) frames the refusal, as on every page.
+    assert '<a class="brand" href="/">' in html
+    assert '<span class="brand__name">AI Research Highlights</span></a>' in html
     assert "<title>" in html and "· </title>" not in html
 
 
