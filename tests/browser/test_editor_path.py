@@ -93,7 +93,8 @@ def test_an_editor_writes_previews_and_publishes_an_issue(editor, new_page, arxi
 
     response = reader.goto("/issues/ai-research-highlights-august-2023/")
     assert response.status == 200
-    expect(reader.get_by_role("status")).to_have_count(0)  # no preview banner
+    # No preview banner (each Useful button has its own status line).
+    expect(reader.get_by_role("status").filter(has_text="Preview")).to_have_count(0)
     expect(reader.locator("article.paper")).to_have_count(2)
     reader.goto("/")
     expect(reader.get_by_role("heading", level=1)).to_have_text(

@@ -74,7 +74,7 @@ def test_a_pasted_issue_goes_from_the_import_box_to_readers(editor, new_page):
 
     reader = new_page(viewport=DESKTOP)
     assert reader.goto(f"/issues/{SLUG}/").status == 200
-    expect(reader.get_by_role("status")).to_have_count(0)
+    expect(reader.get_by_role("status").filter(has_text="Preview")).to_have_count(0)
     expect(reader.locator("article.paper")).to_have_count(21)
     expect(reader.locator(".issue__closing")).to_contain_text(closing[0][:40])
     for width, viewer in ((1280, reader), (375, new_page(viewport=PHONE))):
