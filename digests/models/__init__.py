@@ -6,6 +6,7 @@ in ``digests/visibility.py`` and the QuerySet methods built on it.
 """
 
 from ..comments.models import BlockedTerm, Comment
+from ..subscriptions.models import Subscriber
 from .authors import Author, Authorship, public_authors
 from .issues import Issue
 from .papers import Paper
@@ -20,6 +21,7 @@ __all__ = [
     "Issue",
     "Paper",
     "Section",
+    "Subscriber",
     "TagRedirect",
     "TaggedPaper",
     "public_authors",
