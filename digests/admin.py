@@ -31,6 +31,7 @@ from .editor.preview import MarkdownPreviewAdminMixin, MarkdownTextarea
 from .editor.preview_links import PreviewLinkAdminMixin
 from .editor.tags import TagAdmin, suggestions_url
 from .models import Issue, Paper, Section
+from .subscriptions import admin as subscriptions_admin  # noqa: F401  (registers subscribers)
 
 TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
 TEXTAREA_ANNOTATION = {"widget": forms.Textarea(attrs={"rows": 6, "cols": 80})}
