@@ -407,6 +407,16 @@ DIGESTS_COMMENT_WINDOW_MAX = 5
 # signed cookie), and each IP address may mark WINDOW_MAX papers per window.
 DIGESTS_USEFUL_WINDOW = 10 * 60
 DIGESTS_USEFUL_WINDOW_MAX = 30
+# E-mail subscriptions (digests/subscriptions/): a confirmation link works this
+# many days; one address is mailed at most once per RESEND_MINUTES; the form
+# may be sent WINDOW_MAX times per IP address and ADDRESS_WINDOW_MAX times per
+# e-mail address per WINDOW (seconds), after MIN_SECONDS on screen.
+DIGESTS_SUBSCRIBE_CONFIRM_DAYS = int(os.environ.get("SUBSCRIBE_CONFIRM_DAYS", "7"))
+DIGESTS_SUBSCRIBE_RESEND_MINUTES = int(os.environ.get("SUBSCRIBE_RESEND_MINUTES", "10"))
+DIGESTS_SUBSCRIBE_MIN_SECONDS = 2
+DIGESTS_SUBSCRIBE_WINDOW = 60 * 60
+DIGESTS_SUBSCRIBE_WINDOW_MAX = 10
+DIGESTS_SUBSCRIBE_ADDRESS_WINDOW_MAX = 5
 # Absolute links in e-mails (reply notifications, moderation) start with this.
 # Absolute links in e-mails, feeds and printed links. Unset, the address
 # `make run` serves (its PORT), so a site on another port links to itself.

@@ -15,6 +15,7 @@ from .feeds import (
     formats,
 )
 from .search.views import PaperBrowserView, browser_bibtex
+from .subscriptions import views as subscription_views
 from .useful.views import mark_useful, useful_counts
 
 
@@ -69,7 +70,17 @@ urlpatterns = [
     # The Useful button (never stored by the page cache: digests/caching/pages.py).
     path("useful/", useful_counts, name="useful_counts"),
     path("useful/<slug:slug>/", mark_useful, name="paper_useful"),
-    path("subscribe/", views.SubscribeView.as_view(), name="subscribe"),
+    path("subscribe/", subscription_views.SubscribeView.as_view(), name="subscribe"),
+    path(
+        "subscribe/confirm/<str:token>/",
+        subscription_views.ConfirmView.as_view(),
+        name="subscribe_confirm",
+    ),
+    path(
+        "subscribe/unsubscribe/<str:token>/",
+        subscription_views.UnsubscribeView.as_view(),
+        name="subscribe_unsubscribe",
+    ),
     # Feeds: RSS at the plain address, Atom and JSON beside it.
     path("feed/", issues_feed["rss"], name="feed"),
     path("feed/atom/", issues_feed["atom"], name="feed_atom"),

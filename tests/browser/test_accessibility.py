@@ -1,8 +1,13 @@
 """Accessibility in a real Chromium: axe-core on every public page type in light
 and dark mode, keyboard-only use, the skip link, and announced form errors."""
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.test import override_settings
+
+from digests.subscriptions.mail import confirm_url, unsubscribe_url
+from digests.subscriptions.models import Subscriber
 
 from .conftest import DESKTOP, PHONE, run_axe
 
@@ -76,6 +81,13 @@ def test_axe_finds_no_serious_or_critical_problem_on_any_public_page(
             page.evaluate("document.getElementById('useful').submit()")  # the plain form
         assert page.get_by_role("heading", level=1).inner_text() == "That's a lot of useful papers"
         found["useful refused"] = [v for v in run_axe(page, axe_source) if v["impact"] in BLOCKING]
+    # E-mail subscriptions (issue 19): the pages a subscriber's links open.
+    subscriber = Subscriber.objects.create(email="axe@example.org")
+    for name, url in (("confirm", confirm_url), ("unsubscribe", unsubscribe_url)):
+        page.goto(urlsplit(url(subscriber)).path)
+        found[f"subscribe {name}"] = [
+            v for v in run_axe(page, axe_source) if v["impact"] in BLOCKING
+        ]
     problems = {name: violations for name, violations in found.items() if violations}
     assert problems == {}, problems
 

@@ -7,17 +7,27 @@ is missing.
 
 import json
 import subprocess
+import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import override_settings
 
+from digests.comments.forms import form_timestamp
 from digests.models import Comment, Paper
+from digests.subscriptions.mail import confirm_url, unsubscribe_url
+from digests.subscriptions.models import Subscriber
 
 from ..comment_helpers import form_data
 from ..site_pages import DEMO_SLUG, build_site
 from .conftest import VNU, skip_unless_java, skip_unless_tool
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+
+def subscribe_data(**overrides):
+    shown_at = form_timestamp(time.time() - 30)
+    return {"email": "reader@example.org", "website": "", "shown_at": shown_at, **overrides}
 
 
 def run_vnu(files):
@@ -66,6 +76,18 @@ def test_every_public_page_is_valid_html(client, tmp_path):
         refused = client.post(f"/useful/{paper.slug}/")
     assert refused.status_code == 429
     pages["useful refused"] = refused.content
+    # E-mail subscriptions (issue 19): the answer, the form with an error, the link pages.
+    subscribed = client.post("/subscribe/", subscribe_data(), REMOTE_ADDR="192.0.2.78")
+    assert b"Check your inbox" in subscribed.content
+    pages["subscribe sent"] = subscribed.content
+    pages["subscribe error"] = client.post("/subscribe/", subscribe_data(email="nope")).content
+    subscriber = Subscriber.objects.get(email="reader@example.org")
+    for name, url in (("confirm", confirm_url), ("unsubscribe", unsubscribe_url)):
+        path = urlsplit(url(subscriber)).path
+        pages[f"subscribe {name}"] = client.get(path).content
+        pages[f"subscribe {name} done"] = client.post(path).content
+        assert client.get(path + "x/").status_code == 404
+    pages["subscribe bad link"] = client.get("/subscribe/confirm/bad/").content
 
     files = {}
     for name, html in pages.items():
