@@ -256,10 +256,13 @@ def test_the_honeypot_gets_the_same_answer_and_nothing_else(client):
         ({"email": "not an address"}, b"look like an e-mail address"),
         ({"email": ""}, b"Please give the address"),
         ({"shown_at": "forged"}, b"could not be checked"),
-        ({"shown_at": form_timestamp(time.time() + 60)}, b"faster than anyone"),
+        ({"shown_at": "in a minute"}, b"faster than anyone"),
     ],
 )
 def test_bad_input_is_400_with_the_address_kept(client, overrides, message):
+    if overrides.get("shown_at") == "in a minute":
+        # Signed when the test runs, not when it is collected (a full run takes minutes).
+        overrides = {"shown_at": form_timestamp(time.time() + 60)}
     response = subscribe(client, **overrides)
     assert response.status_code == 400
     assert message in response.content
