@@ -58,7 +58,9 @@ class HomeView(PageMetaMixin, TemplateView):
         firsts = {}
         for paper in issue.papers.all():  # prefetched, in reading order
             firsts.setdefault(paper.section_id, paper)
-        return list(firsts.values())[: self.highlight_count]
+        shown = list(firsts.values())[: self.highlight_count]
+        attach_paper_links(shown)  # one query, and only when they link to arXiv
+        return shown
 
 
 class IssueArchiveView(PageMetaMixin, PageNumberMixin, ListView):

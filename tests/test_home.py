@@ -90,3 +90,15 @@ def test_home_is_cached_and_shows_an_edited_annotation_on_the_next_request(clien
     paper.annotation = "A corrected annotation."
     paper.save()
     assert "A corrected annotation." in home(client)
+
+
+def test_a_highlight_linking_to_a_paper_the_archive_holds_shows_its_title(client, latest):
+    first = latest.papers.get(title="Language paper 0")
+    held = latest.papers.get(title="Vision paper 2")
+    first.annotation = f"Read it beside https://arxiv.org/abs/{held.arxiv_id}: they agree."
+    first.save()
+    page = home(client)
+    start = page.index('class="prose highlight__annotation"')
+    excerpt = page[start : page.index("</div>", start)]
+    assert f'href="{held.get_absolute_url()}"' in excerpt and "Vision paper 2" in excerpt
+    assert "</span>: they agree." in excerpt  # the colon stays outside the link
