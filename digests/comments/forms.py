@@ -97,25 +97,36 @@ class CommentForm(forms.Form):
     def clean_shown_at(self):
         if self.editor:
             return None
-        token = self.cleaned_data.get("shown_at") or ""
-        try:
-            shown = float(signing.loads(token, salt=TIMESTAMP_SALT))
-        except (signing.BadSignature, TypeError, ValueError):
-            raise forms.ValidationError(
-                "This form could not be checked. Please post it again.", code="bad_timestamp"
-            ) from None
-        age = time.time() - shown
-        if age < settings.DIGESTS_COMMENT_MIN_SECONDS:
-            raise forms.ValidationError(
-                "That was faster than anyone can type. "
-                "Please check your comment and post it again.",
-                code="too_fast",
-            )
-        if age > settings.DIGESTS_COMMENT_MAX_AGE:
-            raise forms.ValidationError(
-                "This page was open for more than two hours, so we ask once more: "
-                "please post your comment again.",
-                code="too_old",
-            )
-        return shown
+        return check_shown_at(
+            self.cleaned_data.get("shown_at"),
+            min_seconds=settings.DIGESTS_COMMENT_MIN_SECONDS,
+            send="post",
+            what="your comment",
+            resend="your comment",
+        )
 
+
+def check_shown_at(token, *, min_seconds, send, what, resend):
+    """When the form holding ``token`` (its signed ``shown_at``) was shown, or a
+    ValidationError when the token is forged, too fresh for a person or too old.
+    ``send``, ``what`` and ``resend`` word the messages: “post”, “your comment”,
+    “your comment”."""
+    try:
+        shown = float(signing.loads(token or "", salt=TIMESTAMP_SALT))
+    except (signing.BadSignature, TypeError, ValueError):
+        raise forms.ValidationError(
+            f"This form could not be checked. Please {send} it again.", code="bad_timestamp"
+        ) from None
+    age = time.time() - shown
+    if age < min_seconds:
+        raise forms.ValidationError(
+            f"That was faster than anyone can type. Please check {what} and {send} it again.",
+            code="too_fast",
+        )
+    if age > settings.DIGESTS_COMMENT_MAX_AGE:
+        raise forms.ValidationError(
+            "This page was open for more than two hours, so we ask once more: "
+            f"please {send} {resend} again.",
+            code="too_old",
+        )
+    return shown

@@ -1,12 +1,9 @@
 """The Subscribe form: one address, with the comment form's spam defences."""
 
-import time
-
 from django import forms
 from django.conf import settings
-from django.core import signing
 
-from ..comments.forms import CSRF_MARKER, SHOWN_AT_MARKER, TIMESTAMP_SALT
+from ..comments.forms import CSRF_MARKER, SHOWN_AT_MARKER, check_shown_at
 
 
 class SubscribeForm(forms.Form):
@@ -28,24 +25,10 @@ class SubscribeForm(forms.Form):
     shown_at = forms.CharField(required=False, max_length=500)
 
     def clean_shown_at(self):
-        token = self.cleaned_data.get("shown_at") or ""
-        try:
-            shown = float(signing.loads(token, salt=TIMESTAMP_SALT))
-        except (signing.BadSignature, TypeError, ValueError):
-            raise forms.ValidationError(
-                "This form could not be checked. Please send it again.", code="bad_timestamp"
-            ) from None
-        age = time.time() - shown
-        if age < settings.DIGESTS_SUBSCRIBE_MIN_SECONDS:
-            raise forms.ValidationError(
-                "That was faster than anyone can type. "
-                "Please check your address and send it again.",
-                code="too_fast",
-            )
-        if age > settings.DIGESTS_COMMENT_MAX_AGE:
-            raise forms.ValidationError(
-                "This page was open for more than two hours, so we ask once more: "
-                "please send the form again.",
-                code="too_old",
-            )
-        return shown
+        return check_shown_at(
+            self.cleaned_data.get("shown_at"),
+            min_seconds=settings.DIGESTS_SUBSCRIBE_MIN_SECONDS,
+            send="send",
+            what="your address",
+            resend="the form",
+        )
