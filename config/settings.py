@@ -86,6 +86,9 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "anymail",
     "digests",
 ]
 
@@ -231,6 +234,27 @@ else:
         "LOCATION": "digests_limits",
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     }
+
+# --- Task queue ------------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport of Django 6's django.tasks).
+# Embedded default: the database backend, worked by `manage.py db_worker` (which
+# `make run` starts beside gunicorn). With REDIS_URL: RQ on that Redis, worked by
+# `manage.py rqworker default --with-scheduler` on as many machines as wanted.
+# TASKS_BACKEND=immediate runs each task inside the call that enqueues it.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND") or ("rq" if os.environ.get("REDIS_URL") else "db")
+if TASKS_BACKEND == "rq":
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {
+        "default": {
+            "URL": os.environ.get("TASKS_REDIS_URL") or os.environ.get("REDIS_URL"),
+            "DEFAULT_TIMEOUT": 3600,
+        }
+    }
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # --- Auth -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -417,6 +441,21 @@ DIGESTS_SUBSCRIBE_MIN_SECONDS = 2
 DIGESTS_SUBSCRIBE_WINDOW = 60 * 60
 DIGESTS_SUBSCRIBE_WINDOW_MAX = 10
 DIGESTS_SUBSCRIBE_ADDRESS_WINDOW_MAX = 5
+
+# Sending an issue (digests/newsletter/). A task claims BATCH messages at a time
+# for LEASE seconds (a task that dies leaves them to others when it runs out),
+# sends for at most TASK_SECONDS and hands over to a fresh task; PARALLEL tasks
+# per delivery (one per worker process you run). A mail server that cannot be
+# reached is tried again after RETRY_SECONDS, doubling to at most 10 minutes,
+# for as long as it takes; a 4xx answer for one address is retried
+# MAX_ATTEMPTS times, a 5xx answer marks the address bounced.
+DIGESTS_MAIL_BATCH = int(os.environ.get("MAIL_BATCH", "50"))
+DIGESTS_MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "120"))
+DIGESTS_MAIL_TASK_SECONDS = float(os.environ.get("MAIL_TASK_SECONDS", "60"))
+DIGESTS_MAIL_PARALLEL = int(os.environ.get("MAIL_PARALLEL", "2"))
+DIGESTS_MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS", "15"))
+DIGESTS_MAIL_RETRY_MAX_SECONDS = 600
+DIGESTS_MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))
 # Absolute links in e-mails (reply notifications, moderation) start with this.
 # Absolute links in e-mails, feeds and printed links. Unset, the address
 # `make run` serves (its PORT), so a site on another port links to itself.

@@ -13,6 +13,7 @@ class DigestsConfig(AppConfig):
         # taking back an address a redirect held.
         from . import tags  # noqa: F401
         from .caching import signals  # noqa: F401
+        from .newsletter import signals as newsletter_signals  # noqa: F401
 
         post_migrate.connect(repair_search_triggers, sender=self)
 

@@ -123,3 +123,28 @@ def arxiv_api(httpserver, settings):
     """A local stand-in for arXiv's export API; returns the pytest-httpserver."""
     settings.DIGESTS_ARXIV_API_URL = httpserver.url_for("/api/query")
     return httpserver
+
+
+@pytest.fixture(autouse=True)
+def tasks_run_at_once(settings):
+    """In-process tests run each task inside the call that enqueues it (Django's
+    ImmediateBackend): a posted reply's mail is in ``mail.outbox`` at once. The
+    site's own default, the database queue with its worker, is what
+    ``task_queue`` and the worker-process tests (tests/test_delivery_workers.py) use."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def task_queue(settings):
+    """The database task queue, as the site runs it; call the result to work
+    through every task that is ready (``manage.py db_worker --batch``)."""
+    from django.core.management import call_command
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+    def work():
+        call_command(
+            "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
+        )
+
+    return work

@@ -125,7 +125,9 @@ def test_email_html_is_self_contained_with_absolute_links(issue, settings):
     # The annotation's raw HTML shows as text; none of it is markup.
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert not {"script", "img", "table", "iframe"} & set(parser.tags)
-    assert parser.attributes <= {"href", "style", "rel", "lang", "charset", "name", "content"}
+    assert parser.attributes <= {
+        "href", "style", "class", "rel", "lang", "charset", "name", "content"
+    }
     assert parser.hrefs and all(h.startswith(("https://", "http://")) for h in parser.hrefs)
     assert f"{SITE}/issues/winter-2023-24/" in parser.hrefs
     assert f"{SITE}/papers/elsewhere/" in parser.hrefs

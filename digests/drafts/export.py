@@ -3,12 +3,13 @@
 The Markdown has the shape ``parser.py`` reads (``# Title``, intro,
 ``## Section``, ``### Title (6 Jul 2023, https://arxiv.org/abs/…)``, the
 annotation and a last ``## Closing note``), so export → import gives the
-same issue back. The HTML is a self-contained e-mail body: inline styles,
+same issue back. The HTML is a self-contained e-mail body: its stylesheet inlined by css-inline,
 absolute links to the site, the stored (already sanitised) annotation HTML.
 """
 
 from urllib.parse import urljoin
 
+import css_inline
 import nh3
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -39,23 +40,23 @@ def draft_date(day):
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def _text(value):
+def text_block(value):
     return "\n".join(line.rstrip() for line in value.replace("\r\n", "\n").split("\n")).strip()
 
 
 def issue_markdown(issue):
     parts = [f"# {issue.title}"]
     if issue.intro.strip():
-        parts.append(_text(issue.intro))
+        parts.append(text_block(issue.intro))
     for section, papers in papers_by_section(issue):
         parts.append(f"## {section.name}")
         for paper in papers:
             parts.append(f"### {paper.title} ({draft_date(paper.arxiv_date)}, {paper.abs_url})")
             if paper.annotation.strip():
-                parts.append(_text(paper.annotation))
+                parts.append(text_block(paper.annotation))
     if issue.closing_note.strip():
         # A heading after the last paper starts the closing note (drafts/closing.py).
-        parts += ["## Closing note", _text(issue.closing_note)]
+        parts += ["## Closing note", text_block(issue.closing_note)]
     return "\n\n".join(parts) + "\n"
 
 
@@ -88,7 +89,14 @@ def _has_scheme(url):
     return ":" in url.split("/", 1)[0]
 
 
-def issue_email_html(issue):
+# The stylesheet in the template goes into style="" attributes: mail programs
+# drop <style> blocks. Made once; inlining is thread-safe.
+INLINER = css_inline.CSSInliner(load_remote_stylesheets=False)
+
+
+def issue_email_html(issue, *, unsubscribe_url=""):
+    """The issue as one e-mail body, its CSS inlined. With ``unsubscribe_url``,
+    the footer says why the reader gets it and links there."""
     sections = [
         (
             section,
@@ -104,9 +112,10 @@ def issue_email_html(issue):
         )
         for section, papers in papers_by_section(issue)
     ]
-    return render_to_string(
+    html = render_to_string(
         "digests/export/issue_email.html",
         {
+            "unsubscribe_url": unsubscribe_url,
             "issue": issue,
             "issue_url": site_url(issue.get_absolute_url()),
             "home_url": site_url("/"),
@@ -116,6 +125,7 @@ def issue_email_html(issue):
             "site_name": settings.DIGESTS_SITE_NAME,
         },
     )
+    return INLINER.inline(html)
 
 
 def export(issue, fmt):

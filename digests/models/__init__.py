@@ -6,6 +6,7 @@ in ``digests/visibility.py`` and the QuerySet methods built on it.
 """
 
 from ..comments.models import BlockedTerm, Comment
+from ..newsletter.models import Delivery, Message
 from ..subscriptions.models import Subscriber
 from .authors import Author, Authorship, public_authors
 from .issues import Issue
@@ -18,7 +19,9 @@ __all__ = [
     "Authorship",
     "BlockedTerm",
     "Comment",
+    "Delivery",
     "Issue",
+    "Message",
     "Paper",
     "Section",
     "Subscriber",

@@ -1,0 +1,366 @@
+"""Sending a delivery: claim a batch of the send log, send it over one
+connection, write down what happened, hand over.
+
+Every decision is written to the send log before the next batch, so a task
+may die at any point: the rows it had claimed wait until their claim runs out
+(``DIGESTS_MAIL_LEASE_SECONDS``) and another task sends them. A subscriber
+gets a second copy only if the task died between the mail server accepting
+the message and the log saying so (at most one batch, ``DIGESTS_MAIL_BATCH``).
+
+How a failure counts:
+
+* the mail server cannot be reached (refused, dropped, timed out) or refuses
+  the sender: nobody is at fault; the delivery waits (``retry_at``), doubling
+  the wait up to ten minutes, and goes on by itself once the server answers;
+* a 4xx answer for one address: that row is tried again later, at most
+  ``DIGESTS_MAIL_MAX_ATTEMPTS`` times, then counted failed;
+* a 5xx answer for one address: the subscriber is marked bounced.
+"""
+
+import logging
+import smtplib
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from ..subscriptions.models import Subscriber
+from .edition import Edition
+from .models import Delivery, Message
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_CHUNK = 5000
+
+
+class ServerUnavailable(Exception):
+    """The mail server can't take any message now; the delivery waits."""
+
+
+# --- Starting ------------------------------------------------------------------------
+
+
+def snapshot(delivery):
+    """A send log row for each subscriber confirmed now who has not been sent
+    this issue by an earlier delivery. Safe to run twice."""
+    already = Message.objects.filter(
+        delivery__issue_id=delivery.issue_id, status=Message.Status.SENT
+    ).values("subscriber_id")
+    subscribers = (
+        Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED)
+        .exclude(pk__in=already)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    chunk = []
+    for pk in subscribers.iterator(chunk_size=SNAPSHOT_CHUNK):
+        chunk.append(Message(delivery=delivery, subscriber_id=pk))
+        if len(chunk) == SNAPSHOT_CHUNK:
+            Message.objects.bulk_create(chunk, ignore_conflicts=True)
+            chunk = []
+    if chunk:
+        Message.objects.bulk_create(chunk, ignore_conflicts=True)
+    total = delivery.messages.count()
+    Delivery.objects.filter(pk=delivery.pk).update(
+        total=total, started_at=timezone.now(), last_activity_at=timezone.now()
+    )
+    return total
+
+
+def begin(delivery_id):
+    """Start a delivery that is due: take the snapshot, then fan out.
+
+    A scheduled delivery starts when its issue is public; until then this
+    only says when to look again (the issue's publication time) or, for an
+    issue back in draft, nothing (saving the issue asks again)."""
+    delivery = Delivery.objects.select_related("issue").get(pk=delivery_id)
+    issue = delivery.issue
+    if delivery.status == Delivery.Status.SCHEDULED:
+        if not issue.is_public:
+            return issue.published_at if issue.status == issue.Status.PUBLISHED else None
+        moved = Delivery.objects.filter(
+            pk=delivery.pk, status=Delivery.Status.SCHEDULED
+        ).update(status=Delivery.Status.SENDING)
+        if not moved:  # another task started it, or the editor cancelled it
+            return None
+        delivery.refresh_from_db()
+    if delivery.status != Delivery.Status.SENDING or delivery.started_at is not None:
+        return None
+    snapshot(delivery)
+    return "started"
+
+
+# --- Claiming ------------------------------------------------------------------------------
+
+
+def _free(now):
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
+def _due(now):
+    return Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+
+
+def claim(delivery, size, now=None):
+    """Up to ``size`` queued rows for this task alone, with their subscribers.
+
+    One UPDATE: the claim condition sits on the outer query too, so when two
+    tasks pick the same rows on PostgreSQL the second finds them claimed once
+    the first commits, and takes fewer (SQLite runs one writer at a time)."""
+    now = now or timezone.now()
+    token = uuid.uuid4().hex
+    candidates = (
+        Message.objects.filter(delivery=delivery, status=Message.Status.QUEUED)
+        .filter(_free(now), _due(now))
+        .order_by("pk")
+        .values("pk")[:size]
+    )
+    Message.objects.filter(pk__in=candidates, status=Message.Status.QUEUED).filter(
+        _free(now)
+    ).update(
+        claim=token, claimed_until=now + timedelta(seconds=settings.DIGESTS_MAIL_LEASE_SECONDS)
+    )
+    return list(
+        Message.objects.filter(claim=token, status=Message.Status.QUEUED)
+        .select_related("subscriber")
+        .order_by("pk")
+    )
+
+
+def release(rows):
+    Message.objects.filter(pk__in=[row.pk for row in rows], status=Message.Status.QUEUED).update(
+        claimed_until=None, claim=""
+    )
+
+
+def next_wake(delivery, now=None):
+    """When queued rows will next be sendable (a retry or a claim running
+    out), or None if none are left."""
+    now = now or timezone.now()
+    queued = Message.objects.filter(delivery=delivery, status=Message.Status.QUEUED)
+    if not queued.exists():
+        return None
+    if queued.filter(_free(now), _due(now)).exists():
+        return now
+    times = queued.aggregate(retry=Min("next_attempt_at"), claim=Min("claimed_until"))
+    return max(now, min(t for t in times.values() if t is not None))
+
+
+# --- Sending one batch -----------------------------------------------------------------------
+
+
+def smtp_code(error):
+    """The SMTP reply code of a refusal, if the error carries one."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return max(codes) if codes else None
+    return getattr(error, "smtp_code", None)
+
+
+def is_unavailable(error):
+    """A failure of the server or the connection, not of one address."""
+    return isinstance(
+        error,
+        smtplib.SMTPServerDisconnected
+        | smtplib.SMTPConnectError
+        | smtplib.SMTPSenderRefused
+        | smtplib.SMTPHeloError
+        | smtplib.SMTPAuthenticationError
+        | OSError,
+    )
+
+
+def describe(error):
+    text = f"{type(error).__name__}: {error}"
+    return text[:300]
+
+
+class Outcome:
+    """What one batch did, written to the send log in a few UPDATEs."""
+
+    def __init__(self):
+        self.sent = []
+        self.skipped = []
+        self.retry = []  # (row, error)
+        self.bounced = []  # (row, error)
+
+    def write(self, now):
+        with transaction.atomic():
+            if self.sent:
+                Message.objects.filter(
+                    pk__in=[row.pk for row in self.sent], status=Message.Status.QUEUED
+                ).update(status=Message.Status.SENT, sent_at=now, claimed_until=None, claim="")
+            if self.skipped:
+                Message.objects.filter(pk__in=[row.pk for row in self.skipped]).update(
+                    status=Message.Status.SKIPPED, claimed_until=None, claim=""
+                )
+            for row, error in self.retry:
+                attempts = row.attempts + 1
+                gave_up = attempts >= settings.DIGESTS_MAIL_MAX_ATTEMPTS
+                wait = settings.DIGESTS_MAIL_RETRY_SECONDS * 2 ** (attempts - 1)
+                Message.objects.filter(pk=row.pk).update(
+                    status=Message.Status.FAILED if gave_up else Message.Status.QUEUED,
+                    attempts=attempts,
+                    next_attempt_at=now + timedelta(seconds=wait),
+                    claimed_until=None,
+                    claim="",
+                    error=describe(error),
+                )
+            for row, error in self.bounced:
+                Message.objects.filter(pk=row.pk).update(
+                    status=Message.Status.BOUNCED,
+                    attempts=row.attempts + 1,
+                    claimed_until=None,
+                    claim="",
+                    error=describe(error),
+                )
+                mark_subscriber(row.subscriber_id, Subscriber.Status.BOUNCED, now)
+        self.__init__()
+
+
+def mark_subscriber(subscriber_id, status, now=None):
+    """Bounced or complained: the address gets nothing more (unsubscribed stays)."""
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        return
+    subscriber.move_to(status, now=now)
+    subscriber.save(update_fields=["status", Subscriber.STAMPS[status]])
+
+
+def send_batch(rows, edition, delivery_id, connection, outcome):
+    """Send ``rows``; raises ServerUnavailable (after recording the rows done)
+    when the server can't take more."""
+    flush_every = 20
+    for position, row in enumerate(rows):
+        if row.subscriber.status != Subscriber.Status.CONFIRMED:
+            outcome.skipped.append(row)
+            continue
+        try:
+            connection.send_messages(
+                [edition.message(row.subscriber, delivery_id=delivery_id, connection=connection)]
+            )
+        except Exception as error:
+            code = smtp_code(error)
+            if is_unavailable(error):
+                outcome.write(timezone.now())
+                release(rows[position:])
+                raise ServerUnavailable(describe(error)) from error
+            if code is not None and code >= 500:
+                outcome.bounced.append((row, error))
+            else:
+                outcome.retry.append((row, error))
+        else:
+            outcome.sent.append(row)
+        if len(outcome.sent) >= flush_every:
+            outcome.write(timezone.now())
+    outcome.write(timezone.now())
+
+
+# --- A task's run ------------------------------------------------------------------------
+
+
+def run(delivery_id, *, seconds=None):
+    """Send for up to ``seconds``; returns when to run again (a datetime), or
+    None when this task has nothing more to do."""
+    deadline = time.monotonic() + (seconds or settings.DIGESTS_MAIL_TASK_SECONDS)
+    edition = None
+    connection = None
+    outcome = Outcome()
+    try:
+        while True:
+            delivery = Delivery.objects.select_related("issue").get(pk=delivery_id)
+            now = timezone.now()
+            if delivery.status != Delivery.Status.SENDING or delivery.started_at is None:
+                return None
+            if delivery.retry_at and delivery.retry_at > now:
+                return delivery.retry_at
+            rows = claim(delivery, settings.DIGESTS_MAIL_BATCH, now)
+            if not rows:
+                wake = next_wake(delivery, now)
+                if wake is None:
+                    finish(delivery)
+                return wake
+            if edition is None:
+                edition = Edition.of(delivery.issue)
+            try:
+                if connection is None:
+                    connection = get_connection(fail_silently=False)
+                    connection.open()
+                send_batch(rows, edition, delivery.pk, connection, outcome)
+            except (ServerUnavailable, OSError, smtplib.SMTPException) as error:
+                release(rows)
+                connection = close_quietly(connection)
+                return wait_for_server(delivery, error)
+            recovered(delivery)
+            if time.monotonic() > deadline:
+                return timezone.now()
+    finally:
+        close_quietly(connection)
+
+
+def close_quietly(connection):
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # the connection is gone either way
+            pass
+    return None
+
+
+def wait_for_server(delivery, error):
+    failures = delivery.failures_in_a_row + 1
+    wait = min(
+        settings.DIGESTS_MAIL_RETRY_SECONDS * 2 ** (failures - 1),
+        settings.DIGESTS_MAIL_RETRY_MAX_SECONDS,
+    )
+    retry_at = timezone.now() + timedelta(seconds=wait)
+    Delivery.objects.filter(pk=delivery.pk).update(
+        retry_at=retry_at, failures_in_a_row=failures, last_error=str(error)[:300]
+    )
+    log.warning("delivery %s: mail server unavailable (%s); again in %ss", delivery.pk, error, wait)
+    return retry_at
+
+
+def recovered(delivery):
+    now = timezone.now()
+    changes = {"last_activity_at": now}
+    if delivery.failures_in_a_row or delivery.retry_at:
+        changes.update(failures_in_a_row=0, retry_at=None)
+    Delivery.objects.filter(pk=delivery.pk).update(**changes)
+
+
+def finish(delivery):
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.DONE, finished_at=timezone.now(), retry_at=None
+    )
+
+
+# --- The editor's buttons ------------------------------------------------------------------
+
+
+def send_test(issue, address):
+    """One copy of the issue to ``address``, marked as a test; raises on failure."""
+    Edition.of(issue).test_message(address).send(fail_silently=False)
+
+
+def pause(delivery):
+    return Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        status=Delivery.Status.PAUSED
+    )
+
+
+def resume(delivery):
+    return Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PAUSED).update(
+        status=Delivery.Status.SENDING, retry_at=None, failures_in_a_row=0
+    )
+
+
+def cancel(delivery):
+    return Delivery.objects.filter(pk=delivery.pk, status__in=Delivery.ACTIVE).update(
+        status=Delivery.Status.CANCELLED, finished_at=timezone.now()
+    )
