@@ -135,9 +135,11 @@ def tasks_run_at_once(settings):
 
 
 @pytest.fixture
-def task_queue(settings):
+def task_queue(settings, transactional_db):
     """The database task queue, as the site runs it; call the result to work
-    through every task that is ready (``manage.py db_worker --batch``)."""
+    through every task that is ready (``manage.py db_worker --batch``). The
+    worker closes connections between tasks as in production, which a test's
+    open transaction would not survive: these tests commit for real."""
     from django.core.management import call_command
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -10,8 +10,19 @@ from .servers import free_port
 
 
 class Sink:
+    """Keeps every message. ``refuse`` maps an address to the reply its RCPT
+    gets instead of 250 (e.g. "550 5.1.1 No such user", "451 4.3.0 Try later")."""
+
     def __init__(self):
         self.messages = []
+        self.refuse = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        answer = self.refuse.get(address.casefold())
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)

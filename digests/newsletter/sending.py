@@ -163,16 +163,12 @@ def smtp_code(error):
 
 
 def is_unavailable(error):
-    """A failure of the server or the connection, not of one address."""
-    return isinstance(
-        error,
-        smtplib.SMTPServerDisconnected
-        | smtplib.SMTPConnectError
-        | smtplib.SMTPSenderRefused
-        | smtplib.SMTPHeloError
-        | smtplib.SMTPAuthenticationError
-        | OSError,
-    )
+    """A failure of the server or the connection, not of one address: refused
+    or dropped connections, timeouts, a refused sender or login (smtplib's
+    errors are OSErrors too; only a refused recipient or message is not)."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPDataError):
+        return False
+    return isinstance(error, OSError)
 
 
 def describe(error):
