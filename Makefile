@@ -24,9 +24,12 @@ setup: $(VENV)/.installed
 	$(MANAGE) load_demo
 	$(MANAGE) ensure_editor --url http://127.0.0.1:$(PORT)/admin/
 
-## Serve the demo site with gunicorn + whitenoise, DEBUG off, on http://127.0.0.1:$(PORT)
+## Serve the demo site with gunicorn + whitenoise, DEBUG off, on http://127.0.0.1:$(PORT),
+## with a task worker beside it (newsletter deliveries, mail); Ctrl-C stops both.
 run: setup
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	@echo "Serving on http://127.0.0.1:$(PORT)/ with a task worker (Ctrl-C stops both)"
+	@DJANGO_DEBUG=0 $(MANAGE) worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DJANGO_DEBUG=0 $(BIN)/gunicorn config.wsgi -c config/gunicorn.conf.py
 
 ## Development server with DEBUG on and auto-reload

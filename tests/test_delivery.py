@@ -340,7 +340,9 @@ def test_a_draft_is_not_sent_unless_asked_to_wait_for_publication(db, settings):
     assert desk.send(draft, when_published=True).status == Delivery.Status.SCHEDULED
 
 
-def test_a_scheduled_delivery_starts_at_the_publication_time(db, task_queue, django_capture_on_commit_callbacks):
+def test_a_scheduled_delivery_starts_at_the_publication_time(
+    db, task_queue, django_capture_on_commit_callbacks
+):
     issue = IssueFactory.scheduled()
     subscribers(2)
     with django_capture_on_commit_callbacks(execute=True):

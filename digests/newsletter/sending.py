@@ -17,6 +17,7 @@ How a failure counts:
 * a 5xx answer for one address: the subscriber is marked bounced.
 """
 
+import contextlib
 import logging
 import smtplib
 import time
@@ -78,7 +79,9 @@ def begin(delivery_id):
     A scheduled delivery starts when its issue is public; until then this
     only says when to look again (the issue's publication time) or, for an
     issue back in draft, nothing (saving the issue asks again)."""
-    delivery = Delivery.objects.select_related("issue").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("issue").filter(pk=delivery_id).first()
+    if delivery is None:  # deleted since it was asked for
+        return None
     issue = delivery.issue
     if delivery.status == Delivery.Status.SCHEDULED:
         if not issue.is_public:
@@ -269,9 +272,11 @@ def run(delivery_id, *, seconds=None):
     outcome = Outcome()
     try:
         while True:
-            delivery = Delivery.objects.select_related("issue").get(pk=delivery_id)
+            delivery = Delivery.objects.select_related("issue").filter(pk=delivery_id).first()
             now = timezone.now()
-            if delivery.status != Delivery.Status.SENDING or delivery.started_at is None:
+            if delivery is None or delivery.status != Delivery.Status.SENDING:
+                return None
+            if delivery.started_at is None:  # its snapshot is not taken yet
                 return None
             if delivery.retry_at and delivery.retry_at > now:
                 return delivery.retry_at
@@ -301,10 +306,8 @@ def run(delivery_id, *, seconds=None):
 
 def close_quietly(connection):
     if connection is not None:
-        try:
+        with contextlib.suppress(Exception):  # the connection is gone either way
             connection.close()
-        except Exception:  # the connection is gone either way
-            pass
     return None
 
 
