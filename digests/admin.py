@@ -31,6 +31,8 @@ from .editor.preview import MarkdownPreviewAdminMixin, MarkdownTextarea
 from .editor.preview_links import PreviewLinkAdminMixin
 from .editor.tags import TagAdmin, suggestions_url
 from .models import Issue, Paper, Section
+from .newsletter import admin as newsletter_admin  # noqa: F401  (registers deliveries)
+from .newsletter.issue_panel import NewsletterIssueAdminMixin
 from .subscriptions import admin as subscriptions_admin  # noqa: F401  (registers subscribers)
 
 TEXTAREA_SMALL = {"widget": forms.Textarea(attrs={"rows": 2, "cols": 80})}
@@ -134,6 +136,7 @@ class IssueAdmin(
     ImportExportMixin,
     BadInputIs400Mixin,
     ChecklistAdminMixin,
+    NewsletterIssueAdminMixin,
     PreviewLinkAdminMixin,
     HistoryAdmin,
 ):
