@@ -22,7 +22,7 @@ LAYERS = [
         "digests.visibility", "digests.markup", "digests.arxiv", "digests.citations",
         "digests.structured_data", "digests.preview_links", "digests.web",
         "digests.comments.text", "digests.comments.refusals",
-        "digests.social_cards",
+        "digests.social_cards", "digests.mail_retry",
     ],
     # What is stored.
     ["digests.models", "digests.comments.models", "digests.subscriptions.models"],

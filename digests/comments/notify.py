@@ -1,5 +1,8 @@
 """Who is told about a comment: moderators of a held one, authors of the
-thread a reply answers (if they asked), and the one-click way to stop that."""
+thread a reply answers (if they asked), and the one-click way to stop that.
+
+These functions send; the task queue calls them (``tasks.py``), never the
+reader's request, and tries again when the mail server could not take them."""
 
 import logging
 
@@ -40,7 +43,7 @@ def absolute(path):
 
 
 def moderators(comment):
-    """Tell the moderators that ``comment`` waits for them."""
+    """Tell the moderators that ``comment`` waits for them; raises if the mail fails."""
     recipients = moderator_addresses()
     if not recipients:
         return
@@ -58,14 +61,18 @@ def moderators(comment):
         message=render_to_string("digests/email/comment_held.txt", context),
         from_email=None,
         recipient_list=recipients,
-        fail_silently=True,
+        fail_silently=False,
     )
 
 
-def reply_posted(comment):
-    """Tell the authors of the thread (who opted in) that ``comment`` answers them."""
+def reply_posted(comment, only=None):
+    """Tell the authors of the thread (who opted in) that ``comment`` answers them.
+
+    ``only``: the addresses (casefolded) still to be told, when trying again.
+    Returns ``[(address, error)]`` for each mail that could not be sent."""
+    failed = []
     if comment.parent_id is None or not comment.is_approved:
-        return
+        return failed
     # Read the preference now, not when the reply was written: the reader may
     # have unsubscribed while the reply waited for moderation.
     answered = Comment.objects.filter(
@@ -76,7 +83,7 @@ def reply_posted(comment):
     sent = {comment.author_email.casefold()}
     for target in answered:
         address = target.author_email.casefold()
-        if address in sent:
+        if address in sent or (only is not None and address not in only):
             continue
         sent.add(address)
         unsubscribe_url = absolute(
@@ -102,8 +109,10 @@ def reply_posted(comment):
         )
         try:
             message.send()
-        except Exception as error:  # a mail outage must not lose the comment
+        except Exception as error:  # one address's failure must not stop the others
             log.warning("reply notification to comment %s failed: %s", target.pk, error)
+            failed.append((address, error))
+    return failed
 
 
 def unsubscribe_token(address):

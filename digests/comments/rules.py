@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from . import notify
+from . import tasks
 from .limits import check_rate_limit
 from .models import BlockedTerm, Comment
 from .refusals import CommentRefused
@@ -183,10 +183,12 @@ def create(
             comment.save()
     except IntegrityError as error:  # the same body won a race with us
         raise CommentRefused("This exact comment has already been posted here.") from error
-    if status == Comment.Status.APPROVED:
-        transaction.on_commit(lambda: notify.reply_posted(comment))
+    # The mail goes through the task queue, asked once the comment is stored
+    # (a queue that can't be reached is logged, and the comment still stands).
+    if status == Comment.Status.APPROVED and parent is not None:
+        transaction.on_commit(lambda: tasks.tell_thread.enqueue(comment.pk), robust=True)
     elif status == Comment.Status.PENDING:
-        transaction.on_commit(lambda: notify.moderators(comment))
+        transaction.on_commit(lambda: tasks.tell_moderators.enqueue(comment.pk), robust=True)
     return comment
 
 
@@ -202,6 +204,6 @@ def moderate(comments, status):
         comment.moderated_at = now
         comment.save(update_fields=["status", "moderated_at"])
         changed.append(comment)
-        if comment.is_approved and not was_approved:
-            transaction.on_commit(lambda c=comment: notify.reply_posted(c))
+        if comment.is_approved and not was_approved and comment.parent_id:
+            transaction.on_commit(lambda pk=comment.pk: tasks.tell_thread.enqueue(pk), robust=True)
     return changed

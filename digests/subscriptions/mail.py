@@ -2,11 +2,10 @@
 expires), the subscriber's own unsubscribe link (it doesn't), the RFC 8058
 headers, and the confirmation e-mail.
 
-Mail is sent synchronously for now, from ``send_confirmation`` only, so the
-task queue can take it over as one job.
+``send_confirmation`` sends; the task queue calls it (``tasks.py``), never the
+reader's request.
 """
 
-import logging
 import time
 
 from django.conf import settings
@@ -14,8 +13,6 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-
-log = logging.getLogger(__name__)
 
 CONFIRM_SALT = "digests.subscribe"
 UNSUBSCRIBE_SALT = "digests.subscribe.unsubscribe"
@@ -82,16 +79,10 @@ def list_unsubscribe_headers(subscriber, site_url=None):
 # --- The mail ------------------------------------------------------------------------------
 
 
-def site_url_of(request_or_site_url):
-    if request_or_site_url is None or isinstance(request_or_site_url, str):
-        return request_or_site_url or settings.DIGESTS_SITE_URL
-    return settings.DIGESTS_SITE_URL  # a request: links still go to the site's public address
-
-
-def send_confirmation(subscriber, request_or_site_url=None):
+def send_confirmation(subscriber, site_url=None):
     """Mail ``subscriber`` the link that confirms their subscription or, if
-    they are confirmed already, a short note saying so. True if sent."""
-    site_url = site_url_of(request_or_site_url)
+    they are confirmed already, a short note saying so; raises if the mail fails."""
+    site_url = site_url or settings.DIGESTS_SITE_URL
     confirmed = subscriber.status == subscriber.Status.CONFIRMED
     context = {
         "site_name": settings.DIGESTS_SITE_NAME,
@@ -114,9 +105,4 @@ def send_confirmation(subscriber, request_or_site_url=None):
         headers=list_unsubscribe_headers(subscriber, site_url) if confirmed else None,
     )
     message.attach_alternative(render_to_string(f"digests/email/{name}.html", context), "text/html")
-    try:
-        message.send()
-    except Exception as error:  # the reader's answer does not depend on the mail server
-        log.warning("subscription mail to subscriber %s failed: %s", subscriber.pk, error)
-        return False
-    return True
+    message.send()

@@ -4,15 +4,19 @@ The answer to a request is the same whatever the address's state, so the form
 tells no one who subscribes: a new or pending address is (re)sent the
 confirmation link; a confirmed one gets a short "you're already subscribed"
 note; an unsubscribed, bounced or complained one must confirm afresh (it
-keeps its status until it does). One address is mailed at most once per
+keeps its status until it does). The mail itself is the task queue's
+(``tasks.py``), which also mails one address at most once per
 ``DIGESTS_SUBSCRIBE_RESEND_MINUTES``.
 """
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+import logging
 
-from . import limits, mail
+from django.db import IntegrityError, transaction
+
+from . import mail, tasks
 from .models import Subscriber
+
+log = logging.getLogger(__name__)
 
 STOPPED = (Subscriber.Status.UNSUBSCRIBED, Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED)
 
@@ -21,8 +25,11 @@ def find(address):
     return Subscriber.objects.filter(email__iexact=address).first()
 
 
-def request_subscription(address, request_or_site_url=None):
-    """Record the wish and mail the address (if it wasn't mailed just now)."""
+def request_subscription(address):
+    """Record the wish and ask the task queue to mail the address.
+
+    The same steps whatever the address's state: whether it is mailed now
+    or was mailed just now is decided by the task, out of the request."""
     subscriber = find(address)
     if subscriber is None:
         try:
@@ -30,12 +37,10 @@ def request_subscription(address, request_or_site_url=None):
                 subscriber = Subscriber.objects.create(email=address)
         except IntegrityError:  # the same address, at the same moment
             subscriber = find(address)
-    if not limits.may_mail(address):
-        return subscriber
-    sent = mail.send_confirmation(subscriber, request_or_site_url)
-    if sent and subscriber.status != Subscriber.Status.CONFIRMED:
-        subscriber.confirmation_sent_at = timezone.now()
-        subscriber.save(update_fields=["confirmation_sent_at"])
+    try:
+        tasks.mail_confirmation.enqueue(subscriber.pk)
+    except Exception as error:  # the queue is down: the answer stays the same
+        log.warning("subscription mail for subscriber %s not queued: %s", subscriber.pk, error)
     return subscriber
 
 

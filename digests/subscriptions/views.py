@@ -37,7 +37,7 @@ class SubscribeView(FeedsView):
                 form.add_error(None, refusal.message)
                 status, retry_after = refusal.status, refusal.retry_after
             else:
-                signup.request_subscription(address, request)
+                signup.request_subscription(address)
                 return sent(request)
         response = self.render_to_response(self.get_context_data(subscribe_form=form))
         response.status_code = status
