@@ -323,6 +323,18 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "digests@localhost")
 
+# Bounce and complaint reports of e-mail services: django-anymail's tracking
+# webhooks at /anymail/<service>/tracking/ (digests/newsletter/webhooks.py).
+# The service calls them with ANYMAIL_WEBHOOK_SECRET ("name:password") as
+# basic auth; Mailgun also signs each call (MAILGUN_WEBHOOK_SIGNING_KEY).
+# Unset, a random value stands in: the webhooks then refuse every call.
+ANYMAIL = {
+    "WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET")
+    or f"closed:{secrets.token_urlsafe(32)}",
+    "MAILGUN_WEBHOOK_SIGNING_KEY": os.environ.get("MAILGUN_WEBHOOK_SIGNING_KEY")
+    or secrets.token_urlsafe(32),
+}
+
 # --- Security ------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

@@ -1,3 +1,4 @@
+from anymail import urls as anymail_urls
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
@@ -13,6 +14,19 @@ handler500 = "digests.web.errors.server_error"
 admin.site.site_header = "digests: editor's desk"
 admin.site.site_title = "digests admin"
 admin.site.index_title = "Issues, papers and sections"
+
+# Bounce and complaint reports: anymail's tracking webhooks for the services
+# that need no more than the shared secret (Mailgun: and its signing key);
+# its inbound-mail webhooks stay out. Received in digests/newsletter/webhooks.py.
+MAIL_SERVICES = (
+    "amazon_ses", "brevo", "mailgun", "mailjet", "mailtrap", "postmark", "resend", "sendgrid",
+    "sparkpost",
+)  # fmt: skip
+mail_webhooks = [
+    pattern
+    for pattern in anymail_urls.urlpatterns
+    if pattern.name in {f"{service}_tracking_webhook" for service in MAIL_SERVICES}
+]
 
 # Where a new editor chooses a password (the link printed by `manage.py add_editor`).
 # Before the admin's own URLs, which would take any admin/... address.
@@ -39,5 +53,6 @@ urlpatterns = [
     ),
     path("robots.txt", robots_txt, name="robots"),
     path("healthz", healthz, name="healthz"),
+    path("anymail/", include((mail_webhooks, "anymail"))),
     path("", include("digests.urls")),
 ]

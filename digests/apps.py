@@ -14,6 +14,7 @@ class DigestsConfig(AppConfig):
         from . import tags  # noqa: F401
         from .caching import signals  # noqa: F401
         from .newsletter import signals as newsletter_signals  # noqa: F401
+        from .newsletter import webhooks  # noqa: F401  (bounce and complaint reports)
 
         post_migrate.connect(repair_search_triggers, sender=self)
 

@@ -38,7 +38,7 @@ LAYERS = [
         "digests.views", "digests.page_views", "digests.search.views", "digests.feeds",
         "digests.web.errors", "digests.card_views",
         "digests.useful.views", "digests.subscriptions.views", "digests.subscriptions.admin",
-        "digests.sitemaps",
+        "digests.sitemaps", "digests.newsletter.webhooks",
         "digests.admin", "digests.comments.admin", "digests.urls", "digests.apps",
         "digests.management",
     ],

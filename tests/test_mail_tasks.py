@@ -16,7 +16,6 @@ from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
 from digests import mail_retry
-from digests.comments import rules
 from digests.comments import tasks as comment_tasks
 from digests.models import Comment
 from digests.subscriptions import tasks as subscription_tasks
