@@ -6,7 +6,7 @@ MANAGE := $(BIN)/python manage.py
 PORT ?= 8000
 export PORT
 
-.PHONY: run dev test lint check setup clean bench bench-smoke bench-search bench-soak browser-tools
+.PHONY: run dev test lint check setup clean bench bench-smoke bench-search bench-soak bench-mail browser-tools
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,10 +67,16 @@ bench-smoke: $(VENV)/.installed
 	$(BIN)/python bench/run.py --smoke
 	$(BIN)/python bench/search.py --smoke
 	$(BIN)/python bench/soak.py --smoke
+	$(BIN)/python bench/mail.py --smoke
 
 ## Search at 25,000 papers, in-process, SQLite and PostgreSQL; writes bench/SEARCH_RESULTS.md
 bench-search: $(VENV)/.installed
 	$(BIN)/python bench/search.py
+
+## One issue to 100,000 subscribers through the task queue and a local SMTP sink,
+## embedded (SQLite) and production (PostgreSQL + Redis); writes bench/MAIL_RESULTS.md
+bench-mail: $(VENV)/.installed
+	$(BIN)/python bench/mail.py
 
 ## Readers and commenters together for 10 minutes (wrk + bench/soak.lua); writes bench/SOAK_RESULTS.md
 bench-soak: $(VENV)/.installed

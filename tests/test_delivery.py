@@ -383,3 +383,29 @@ def test_resume_all_asks_again_for_what_should_be_moving(issue, task_queue):
     assert sum(p.endswith("send_delivery") for p, _ in paths) == 2  # one per sender
     assert any(p.endswith("start_delivery") and a["args"] == [waiting.pk] for p, a in paths)
     assert not any(done.pk in a["args"] for _, a in paths if sending_now.pk != done.pk)
+
+
+# --- Line lengths ------------------------------------------------------------------------------
+
+
+def test_long_annotations_go_out_in_short_lines_code_kept_whole(issue):
+    paper = issue.papers.first()
+    long_paragraph = " ".join(f"word{n}" for n in range(700))  # ~6,000 characters, one line
+    link = "https://example.org/" + "x" * 120
+    paper.annotation = f"{long_paragraph} {link}\n\n```\nkeep   this    spacing\n```\n"
+    paper.save()
+    (reader,) = subscribers(1)
+    raw = Edition.of(issue).message(reader, delivery_id=1).message().as_bytes(linesep="\r\n")
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    html = parsed.get_body(preferencelist=("html",))
+    text = parsed.get_body(preferencelist=("plain",))
+    # Short enough to go as they are: no quoted-printable for the whole part.
+    assert html["Content-Transfer-Encoding"] in ("7bit", "8bit")
+    assert text["Content-Transfer-Encoding"] in ("7bit", "8bit")
+    body = text.get_content()
+    # Lines of at most 78 characters, but for a link too long to break alone on its line.
+    assert [line for line in body.splitlines() if len(line) > 78 and " " in line.strip()] == []
+    assert link in body and "keep   this    spacing" in body
+    page = html.get_content()
+    assert "keep   this    spacing" in page and " ".join(page.split()).count("word699") == 1
