@@ -333,7 +333,7 @@ def test_progress_page_shows_the_counts_rate_and_time_left(editor_client, editor
     ]:
         assert f"{figure} {value} " in page
     assert "44 of 104 handled (42 %)" in page
-    assert "6 a minute, over the last 5 minutes" in page
+    assert "Rate 6 a minute last 5 minutes" in page
     assert "about 10 min left" in page  # 60 queued at 6 a minute
     assert "Started by editor" in page
     # The rows not delivered, with their errors.
@@ -358,7 +358,7 @@ def test_a_finished_delivery_shows_its_average_rate_and_no_time_left(editor_clie
     )
     log_rows(delivery, "sent", 50, sent_at=start + timedelta(minutes=10))
     page = text(editor_client.get(progress_url(delivery)))
-    assert "5 a minute, on average" in page
+    assert "Rate 5 a minute on average" in page
     assert "left" not in page
 
 
@@ -385,6 +385,11 @@ def test_mail_server_unavailable_says_when_the_next_try_is(editor_client, issue)
     assert "Last error: ConnectionRefusedError: [Errno 111] Connection refused" in page
     assert "time left unknown until the mail server answers" in page
     assert "No worker seems to be running" not in page
+    # Its time has come and gone: the page does not promise a try in the past.
+    Delivery.objects.filter(pk=delivery.pk).update(retry_at=timezone.now() - timedelta(seconds=20))
+    assert "Mail server unavailable, a new try was due at" in text(
+        editor_client.get(progress_url(delivery))
+    )
 
 
 def test_stale_worker_warning_when_nothing_moved_for_twice_the_lease(

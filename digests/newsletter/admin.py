@@ -15,7 +15,10 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
 from . import desk, progress
@@ -65,10 +68,9 @@ def badge(delivery):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ("issue", "status_badge", "created_at", "sent_of_total", "failed", "bounced")
+    list_display = ("issue_title", "status_badge", "created", "sent_of_total", "failed", "bounced")
     list_filter = ("status",)
     list_select_related = ("issue",)
-    date_hierarchy = "created_at"
     actions = None
 
     class Media:
@@ -100,6 +102,17 @@ class DeliveryAdmin(admin.ModelAdmin):
                 bounced_count=of_status(Message.Status.BOUNCED),
             )
         )
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Deliveries", **(extra_context or {})})
+
+    @admin.display(description="issue", ordering="issue__title")
+    def issue_title(self, delivery):
+        return Truncator(delivery.issue.title).chars(60)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, delivery):
+        return date_format(timezone.localtime(delivery.created_at), "j M Y, H:i")
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, delivery):

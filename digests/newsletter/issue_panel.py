@@ -149,7 +149,7 @@ class NewsletterIssueAdminMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Send “{issue}” to subscribers",
+            "title": "Send to subscribers",
             "issue": issue,
             "panel": NewsletterPanel(issue, can_send=True),
         }

@@ -54,6 +54,10 @@ class Progress:
         )
 
     @property
+    def retry_overdue(self):
+        return self.waiting_for_server and self.delivery.retry_at <= self.now
+
+    @property
     def quiet_for(self):
         """How long nothing must have happened before the page says so, in words."""
         seconds = round(2 * settings.DIGESTS_MAIL_LEASE_SECONDS)
@@ -101,7 +105,7 @@ def rate_of(delivery, now):
         count = sent.filter(sent_at__gte=since).count()
         seconds = (now - since).total_seconds()
         basis = (
-            f"over the last {RATE_WINDOW.seconds // 60} minutes"
+            f"last {RATE_WINDOW.seconds // 60} minutes"
             if since > delivery.started_at
             else "since the start"
         )
