@@ -85,7 +85,7 @@ class Edition:
 
     def message(self, subscriber, *, delivery_id, connection=None):
         link = unsubscribe_url(subscriber)
-        headers = list_unsubscribe_headers(subscriber)
+        headers = list_unsubscribe_headers(subscriber, url=link)
         headers["Message-ID"] = self.message_id(delivery_id, subscriber.pk)
         message = EmailMultiAlternatives(
             subject=self.subject,

@@ -68,10 +68,11 @@ def unsubscribe_url(subscriber, site_url=None):
     )
 
 
-def list_unsubscribe_headers(subscriber, site_url=None):
-    """The headers that make mail programs show an Unsubscribe button (RFC 8058)."""
+def list_unsubscribe_headers(subscriber, site_url=None, *, url=None):
+    """The headers that make mail programs show an Unsubscribe button (RFC 8058);
+    ``url``: the subscriber's unsubscribe link when the caller has made it already."""
     return {
-        "List-Unsubscribe": f"<{unsubscribe_url(subscriber, site_url)}>",
+        "List-Unsubscribe": f"<{url or unsubscribe_url(subscriber, site_url)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
 
