@@ -6,7 +6,10 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -256,6 +259,7 @@ def test_a_draft_offers_send_when_published_and_it_waits(editor_client):
     assert delivery.status == Delivery.Status.SCHEDULED
     assert response.redirect_chain[-1][0] == progress_url(delivery)
     assert "the issue is a draft: it starts once you publish it" in text(response)
+    assert "Set up by editor" in text(response)
 
 
 def test_a_second_delivery_while_one_is_under_way_is_refused(editor_client, issue):
@@ -390,6 +394,12 @@ def test_mail_server_unavailable_says_when_the_next_try_is(editor_client, issue)
     assert "Mail server unavailable, a new try was due at" in text(
         editor_client.get(progress_url(delivery))
     )
+    # Once it answers again, the page says it was down for a while, not that it is.
+    Delivery.objects.filter(pk=delivery.pk).update(retry_at=None, failures_in_a_row=0)
+    page = text(editor_client.get(progress_url(delivery)))
+    assert "Mail server unavailable" not in page
+    assert "The mail server could not be reached at some point" in page
+    assert "ConnectionRefusedError: [Errno 111] Connection refused" in page
 
 
 def test_stale_worker_warning_when_nothing_moved_for_twice_the_lease(
@@ -501,8 +511,6 @@ def test_deliveries_are_neither_added_nor_deleted_by_hand(editor_client, client,
 
 
 def test_send_log_rows_have_no_admin_of_their_own(editor_client):
-    from django.contrib import admin
-
     assert not admin.site.is_registered(Message)
 
 
@@ -523,3 +531,21 @@ def test_a_scheduled_delivery_left_waiting_after_publication_is_stale(editor_cli
     page = text(editor_client.get(progress_url(waiting[draft])))
     assert "No worker seems to be running" not in page
     assert "(the issue is a draft: it starts once you publish it)" in page
+
+
+def test_progress_page_and_list_cost_the_same_queries_whatever_the_send_log(editor_client, issue):
+    delivery = a_delivery(issue)
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert editor_client.get(url).status_code == 200
+        return len(captured)
+
+    pages = [progress_url(delivery), reverse("admin:digests_delivery_changelist")]
+    log_rows(delivery, "bounced", 2)
+    log_rows(delivery, "queued", 2)
+    small = [queries(url) for url in pages]
+    log_rows(delivery, "bounced", 40, prefix="more-bounced")
+    log_rows(delivery, "sent", 40, sent_at=timezone.now())
+    a_delivery(IssueFactory(), Delivery.Status.DONE)
+    assert [queries(url) for url in pages] == small
