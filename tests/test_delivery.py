@@ -409,3 +409,10 @@ def test_long_annotations_go_out_in_short_lines_code_kept_whole(issue):
     assert link in body and "keep   this    spacing" in body
     page = html.get_content()
     assert "keep   this    spacing" in page and " ".join(page.split()).count("word699") == 1
+
+
+def test_the_send_log_keeps_the_servers_answer_as_an_editor_reads_it(issue, sink):
+    (reader,) = subscribers(1)
+    sink.refuse[reader.email] = "550 5.1.1 No such mailbox here"
+    sending.run(started(issue).pk)
+    assert Message.objects.get().error == "550 5.1.1 No such mailbox here"

@@ -21,20 +21,15 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
-from . import desk, progress
+from . import desk, progress, tasks
 from .models import Delivery, Message
-from .tasks import fan_out, later, schedule_time, start_delivery
 
 REFRESH_SECONDS = 5
 
 
 def ask_again(delivery):
     """Enqueue again what a delivery is waiting for: its start (snapshot) or its senders."""
-    if delivery.status == Delivery.Status.SCHEDULED or delivery.started_at is None:
-        later(start_delivery, schedule_time(delivery), delivery.pk)
-    elif delivery.status == Delivery.Status.SENDING:
-        fan_out(delivery.pk)
-    else:
+    if not tasks.ask_again(delivery):
         raise desk.DeskError(
             "Only a delivery that is sending or waiting to start can be asked again."
         )

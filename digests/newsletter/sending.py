@@ -31,6 +31,7 @@ from django.db.models import Min, Q
 from django.utils import timezone
 
 from ..subscriptions.models import Subscriber
+from . import audience
 from .edition import Edition
 from .models import Delivery, Message
 
@@ -49,14 +50,8 @@ class ServerUnavailable(Exception):
 def snapshot(delivery):
     """A send log row for each subscriber confirmed now who has not been sent
     this issue by an earlier delivery. Safe to run twice."""
-    already = Message.objects.filter(
-        delivery__issue_id=delivery.issue_id, status=Message.Status.SENT
-    ).values("subscriber_id")
     subscribers = (
-        Subscriber.objects.filter(status=Subscriber.Status.CONFIRMED)
-        .exclude(pk__in=already)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+        audience.still_to_receive(delivery.issue_id).order_by("pk").values_list("pk", flat=True)
     )
     chunk = []
     for pk in subscribers.iterator(chunk_size=SNAPSHOT_CHUNK):
@@ -175,8 +170,16 @@ def is_unavailable(error):
 
 
 def describe(error):
-    text = f"{type(error).__name__}: {error}"
-    return text[:300]
+    """The mail server's answer as an editor reads it: "550 5.1.1 No such user"."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused) and error.recipients:
+        code, answer = next(iter(error.recipients.values()))
+    elif isinstance(error, smtplib.SMTPResponseException):
+        code, answer = error.smtp_code, error.smtp_error
+    else:
+        return f"{type(error).__name__}: {error}"[:300]
+    if isinstance(answer, bytes):
+        answer = answer.decode(errors="replace")
+    return f"{code} {answer}"[:300]
 
 
 class Outcome:

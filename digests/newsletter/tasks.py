@@ -46,20 +46,26 @@ def fan_out(delivery_id, senders=None):
         send_delivery.enqueue(delivery_id)
 
 
+def ask_again(delivery):
+    """Enqueue again what ``delivery`` waits for: its start (the snapshot, or
+    the check of a scheduled issue) or its senders. False if it waits for
+    nothing (paused or ended)."""
+    if delivery.status == Delivery.Status.SCHEDULED or (
+        delivery.status == Delivery.Status.SENDING and delivery.started_at is None
+    ):
+        later(start_delivery, schedule_time(delivery), delivery.pk)
+    elif delivery.status == Delivery.Status.SENDING:
+        fan_out(delivery.pk)
+    else:
+        return False
+    return True
+
+
 def resume_all():
-    """Ask again for every delivery that should be moving: the senders of the
-    ones sending, the start of those whose snapshot was never finished, the
-    check of scheduled ones. What is already done is not done twice."""
-    asked = 0
-    for delivery in Delivery.objects.filter(status__in=Delivery.ACTIVE).select_related("issue"):
-        if delivery.status == Delivery.Status.SCHEDULED or delivery.started_at is None:
-            later(start_delivery, schedule_time(delivery), delivery.pk)
-        elif delivery.status == Delivery.Status.SENDING:
-            fan_out(delivery.pk)
-        else:
-            continue
-        asked += 1
-    return asked
+    """Ask again for every delivery that should be moving. What is already
+    done is not done twice. Returns how many were asked for."""
+    active = Delivery.objects.filter(status__in=Delivery.ACTIVE).select_related("issue")
+    return sum(ask_again(delivery) for delivery in active)
 
 
 def schedule_time(delivery):
