@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "digests.web.context.site",
+                "digests.subscriptions.context.subscribe_box",
             ],
         },
     },

@@ -40,3 +40,22 @@ def test_subscribe_from_an_issue_without_javascript_and_confirm(
     assert page.get_by_role("heading", level=1).inner_text() == "You're subscribed"
     subscriber = Subscriber.objects.get()
     assert subscriber.status == "confirmed" and subscriber.confirmed_at is not None
+
+
+def test_subscribe_from_the_footer_of_any_page_without_javascript(
+    transactional_db, new_page, settings
+):
+    settings.DIGESTS_SUBSCRIBE_MIN_SECONDS = 0
+    IssueFactory()
+    with smtp_server(settings) as sink:
+        page = new_page(javascript=False, viewport={"width": 375, "height": 812})
+        page.goto("/")
+        form = page.locator("footer form.footer-subscribe")
+        form.get_by_label("Get every issue by e-mail").fill("kim@example.org")
+        with page.expect_navigation():
+            form.get_by_role("button", name="Subscribe").click()
+        assert page.get_by_role("heading", level=1).inner_text() == "Check your inbox"
+        [(recipients, message)] = sink.messages
+    assert recipients == ["kim@example.org"]
+    assert CONFIRM_LINK.search(text_of(message))
+    assert Subscriber.objects.get().status == "pending"
