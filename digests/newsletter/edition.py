@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from ..arxiv.ids import abs_url
 from ..drafts import export
 from ..subscriptions.mail import list_unsubscribe_headers, unsubscribe_url
-from .lines import wrap_html, wrap_text
+from .lines import short_html_lines, short_lines
 
 # Stands for the subscriber's unsubscribe link while the issue is rendered once.
 # Only letters, digits and dots: HTML escaping and CSS inlining leave it alone.
@@ -55,7 +55,7 @@ def plain_text(issue, *, unsubscribe_url=""):
             "unsubscribe_url": unsubscribe_url,
         },
     )
-    return wrap_text(text)
+    return short_lines(text)
 
 
 def mail_domain():
@@ -74,7 +74,7 @@ class Edition:
         return cls(
             issue_id=issue.pk,
             subject=issue.title,
-            html=wrap_html(export.issue_email_html(issue, unsubscribe_url=PLACEHOLDER)),
+            html=short_html_lines(export.issue_email_html(issue, unsubscribe_url=PLACEHOLDER)),
             text=plain_text(issue, unsubscribe_url=PLACEHOLDER),
         )
 
