@@ -25,20 +25,24 @@ LAYERS = [
         "digests.social_cards", "digests.mail_retry",
     ],
     # What is stored.
-    ["digests.models", "digests.comments.models", "digests.subscriptions.models"],
+    [
+        "digests.models", "digests.comments.models", "digests.subscriptions.models",
+        "digests.newsletter.models",
+    ],
     # Caches under a content version, and the template tags pages use.
     ["digests.caching", "digests.templatetags"],
     # The parts of the app, each over the stored models.
     [
         "digests.comments", "digests.search", "digests.drafts", "digests.editor",
-        "digests.tags", "digests.useful", "digests.subscriptions",
+        "digests.tags", "digests.useful", "digests.subscriptions", "digests.newsletter",
     ],
     # What serves them: pages, feeds, the admin, URLs, commands, app start.
     [
         "digests.views", "digests.page_views", "digests.search.views", "digests.feeds",
         "digests.web.errors", "digests.card_views",
         "digests.useful.views", "digests.subscriptions.views", "digests.subscriptions.admin",
-        "digests.sitemaps", "digests.newsletter.webhooks",
+        "digests.sitemaps", "digests.newsletter.webhooks", "digests.newsletter.admin",
+        "digests.newsletter.issue_panel",
         "digests.admin", "digests.comments.admin", "digests.urls", "digests.apps",
         "digests.management",
     ],
