@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from digests import mail_retry
 from digests.newsletter import desk, sending
 from digests.newsletter.edition import Edition
 from digests.newsletter.models import Delivery, Message
@@ -295,7 +296,7 @@ def test_server_back_clears_the_wait(issue, sink):
     ],
 )
 def test_how_each_failure_counts(error, kind):
-    code = sending.smtp_code(error)
+    code = mail_retry.smtp_code(error)
     found = (
         "unavailable" if sending.is_unavailable(error)
         else "bounce" if code and code >= 500 else "retry"

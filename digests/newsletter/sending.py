@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from .. import mail_retry
 from ..subscriptions.models import Subscriber
 from . import audience
 from .edition import Edition
@@ -152,14 +153,6 @@ def next_wake(delivery, now=None):
 # --- Sending one batch -----------------------------------------------------------------------
 
 
-def smtp_code(error):
-    """The SMTP reply code of a refusal, if the error carries one."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        return max(codes) if codes else None
-    return getattr(error, "smtp_code", None)
-
-
 def is_unavailable(error):
     """A failure of the server or the connection, not of one address: refused
     or dropped connections, timeouts, a refused sender or login (smtplib's
@@ -247,7 +240,7 @@ def send_batch(rows, edition, delivery_id, connection, outcome):
                 [edition.message(row.subscriber, delivery_id=delivery_id, connection=connection)]
             )
         except Exception as error:
-            code = smtp_code(error)
+            code = mail_retry.smtp_code(error)
             if is_unavailable(error):
                 outcome.write(timezone.now())
                 release(rows[position:])
