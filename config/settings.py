@@ -468,6 +468,8 @@ DIGESTS_MAIL_BATCH = int(os.environ.get("MAIL_BATCH", "50"))
 DIGESTS_MAIL_LEASE_SECONDS = float(os.environ.get("MAIL_LEASE_SECONDS", "120"))
 DIGESTS_MAIL_TASK_SECONDS = float(os.environ.get("MAIL_TASK_SECONDS", "60"))
 DIGESTS_MAIL_PARALLEL = int(os.environ.get("MAIL_PARALLEL", "2"))
+# SMTP connections each sending task keeps open, one thread each (see sending.Senders).
+DIGESTS_MAIL_CONNECTIONS = int(os.environ.get("MAIL_CONNECTIONS", "4"))
 DIGESTS_MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS", "15"))
 DIGESTS_MAIL_RETRY_MAX_SECONDS = 600
 DIGESTS_MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "6"))

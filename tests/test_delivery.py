@@ -10,7 +10,6 @@ from email.utils import parseaddr
 from html.parser import HTMLParser
 
 import pytest
-from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -167,7 +166,9 @@ def test_a_new_delivery_after_a_cancelled_one_skips_those_already_sent(issue, si
     subscribers(5)
     first = started(issue)
     rows = sending.claim(first, 3)
-    sending.send_batch(rows, Edition.of(issue), first.pk, mail.get_connection(), sending.Outcome())
+    senders = sending.Senders(2)
+    sending.send_batch(rows, Edition.of(issue), first.pk, senders)
+    senders.close()
     sending.cancel(first)
     second = started(issue)
     assert second.total == 2

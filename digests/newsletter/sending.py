@@ -22,6 +22,7 @@ import logging
 import smtplib
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from django.conf import settings
@@ -185,6 +186,8 @@ class Outcome:
         self.bounced = []  # (row, error)
 
     def write(self, now):
+        """One transaction for the batch; rows another task took over meanwhile
+        are written all the same (what was sent was sent)."""
         with transaction.atomic():
             if self.sent:
                 Message.objects.filter(
@@ -215,7 +218,6 @@ class Outcome:
                     error=describe(error),
                 )
                 mark_subscriber(row.subscriber_id, Subscriber.Status.BOUNCED, now)
-        self.__init__()
 
 
 def mark_subscriber(subscriber_id, status, now=None):
@@ -227,33 +229,97 @@ def mark_subscriber(subscriber_id, status, now=None):
     subscriber.save(update_fields=["status", Subscriber.STAMPS[status]])
 
 
-def send_batch(rows, edition, delivery_id, connection, outcome):
-    """Send ``rows``; raises ServerUnavailable (after recording the rows done)
-    when the server can't take more."""
-    flush_every = 20
-    for position, row in enumerate(rows):
-        if row.subscriber.status != Subscriber.Status.CONFIRMED:
-            outcome.skipped.append(row)
-            continue
-        try:
-            connection.send_messages(
-                [edition.message(row.subscriber, delivery_id=delivery_id, connection=connection)]
-            )
-        except Exception as error:
-            code = mail_retry.smtp_code(error)
-            if is_unavailable(error):
-                outcome.write(timezone.now())
-                release(rows[position:])
-                raise ServerUnavailable(describe(error)) from error
-            if code is not None and code >= 500:
-                outcome.bounced.append((row, error))
+class Senders:
+    """``DIGESTS_MAIL_CONNECTIONS`` connections to the mail server, one per
+    thread: while one thread waits for the server's answer, another builds
+    its next message. Threads only build and send; the send log is written
+    by the task's own thread, with its own database connection."""
+
+    def __init__(self, size=None):
+        self.size = size or settings.DIGESTS_MAIL_CONNECTIONS
+        self.pool = ThreadPoolExecutor(self.size, thread_name_prefix="mail")
+        self.connections = [None] * self.size
+
+    def send(self, rows, edition, delivery_id):
+        """Send ``rows`` shared among the connections. Returns ([(row, error or
+        None)] for the rows tried, the rows not tried, and the error that
+        stopped a connection because the server is unavailable, or None)."""
+        shares = [rows[i :: self.size] for i in range(self.size)]
+        futures = [
+            self.pool.submit(self._send_share, i, share, edition, delivery_id)
+            for i, share in enumerate(shares)
+            if share
+        ]
+        tried, untried, stop = [], [], None
+        for future in futures:
+            done, left, error = future.result()
+            tried += done
+            untried += left
+            stop = stop or error
+        return tried, untried, stop
+
+    def _send_share(self, index, rows, edition, delivery_id):
+        tried = []
+        for position, row in enumerate(rows):
+            try:
+                connection = self._connection(index)
+                message = edition.message(
+                    row.subscriber, delivery_id=delivery_id, connection=connection
+                )
+                connection.send_messages([message])
+            except Exception as error:
+                if is_unavailable(error):
+                    self._drop(index)
+                    return tried, rows[position:], error
+                tried.append((row, error))
             else:
-                outcome.retry.append((row, error))
-        else:
+                tried.append((row, None))
+        return tried, [], None
+
+    def _connection(self, index):
+        if self.connections[index] is None:
+            connection = get_connection(fail_silently=False)
+            connection.open()
+            self.connections[index] = connection
+        return self.connections[index]
+
+    def _drop(self, index):
+        connection, self.connections[index] = self.connections[index], None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # the connection is gone either way
+                connection.close()
+
+    def close(self):
+        for index in range(self.size):
+            self._drop(index)
+        self.pool.shutdown()
+
+
+def send_batch(rows, edition, delivery_id, senders):
+    """Send ``rows`` and write down what happened; raises ServerUnavailable
+    (after writing the rows done and releasing the others) when the server
+    can't take more."""
+    outcome = Outcome()
+    todo = []
+    for row in rows:
+        if row.subscriber.status == Subscriber.Status.CONFIRMED:
+            todo.append(row)
+        else:  # unsubscribed, bounced or complained since the snapshot
+            outcome.skipped.append(row)
+    tried, untried, stop = senders.send(todo, edition, delivery_id)
+    for row, error in tried:
+        if error is None:
             outcome.sent.append(row)
-        if len(outcome.sent) >= flush_every:
-            outcome.write(timezone.now())
+            continue
+        code = mail_retry.smtp_code(error)
+        if code is not None and code >= 500:
+            outcome.bounced.append((row, error))
+        else:
+            outcome.retry.append((row, error))
     outcome.write(timezone.now())
+    if stop is not None:
+        release(untried)
+        raise ServerUnavailable(describe(stop)) from stop
 
 
 # --- A task's run ------------------------------------------------------------------------
@@ -264,8 +330,7 @@ def run(delivery_id, *, seconds=None):
     None when this task has nothing more to do."""
     deadline = time.monotonic() + (seconds or settings.DIGESTS_MAIL_TASK_SECONDS)
     edition = None
-    connection = None
-    outcome = Outcome()
+    senders = Senders()
     try:
         while True:
             delivery = Delivery.objects.select_related("issue").filter(pk=delivery_id).first()
@@ -285,26 +350,14 @@ def run(delivery_id, *, seconds=None):
             if edition is None:
                 edition = Edition.of(delivery.issue)
             try:
-                if connection is None:
-                    connection = get_connection(fail_silently=False)
-                    connection.open()
-                send_batch(rows, edition, delivery.pk, connection, outcome)
-            except (ServerUnavailable, OSError, smtplib.SMTPException) as error:
-                release(rows)
-                connection = close_quietly(connection)
+                send_batch(rows, edition, delivery.pk, senders)
+            except ServerUnavailable as error:
                 return wait_for_server(delivery, error)
             recovered(delivery)
             if time.monotonic() > deadline:
                 return timezone.now()
     finally:
-        close_quietly(connection)
-
-
-def close_quietly(connection):
-    if connection is not None:
-        with contextlib.suppress(Exception):  # the connection is gone either way
-            connection.close()
-    return None
+        senders.close()
 
 
 def wait_for_server(delivery, error):
