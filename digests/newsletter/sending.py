@@ -1,5 +1,5 @@
-"""Sending a delivery: claim a batch of the send log, send it over one
-connection, write down what happened, hand over.
+"""Sending a delivery: claim a batch of the send log, send it over a few
+connections at once (``Senders``), write down what happened, hand over.
 
 Every decision is written to the send log before the next batch, so a task
 may die at any point: the rows it had claimed wait until their claim runs out
