@@ -12,11 +12,14 @@ The immediate backend of the tests cannot, so there a failure is only logged.
 Task arguments stay JSON: the ids the task was given and ``attempt``.
 """
 
+import logging
 from datetime import timedelta
 
 from django.utils import timezone
 
 WAITS = (60, 300, 1800, 7200, 21600)
+
+log = logging.getLogger(__name__)
 
 
 def smtp_code(error):
@@ -43,3 +46,11 @@ def try_again(a_task, attempt, *args, **kwargs):
         return None
     when = timezone.now() + timedelta(seconds=WAITS[attempt])
     return a_task.using(run_after=when).enqueue(*args, attempt=attempt + 1, **kwargs)
+
+
+def after_failure(a_task, attempt, error, what, *args, **kwargs):
+    """A mail task's send failed: enqueue it again if the failure may pass and
+    a try is left, and log which it was. ``what`` names the mail in the log."""
+    again = is_temporary(error) and try_again(a_task, attempt, *args, **kwargs)
+    log.warning("%s failed (%s): %s", what, "will retry" if again else "given up", error)
+    return bool(again)

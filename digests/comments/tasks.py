@@ -44,12 +44,7 @@ def tell_moderators(comment_id, attempt=0):
     try:
         notify.moderators(comment)
     except Exception as error:
-        again = mail_retry.is_temporary(error) and mail_retry.try_again(
-            tell_moderators, attempt, comment_id
-        )
-        log.warning(
-            "moderator notice for comment %s failed (%s): %s",
+        mail_retry.after_failure(
+            tell_moderators, attempt, error, f"moderator notice for comment {comment_id}",
             comment_id,
-            "will retry" if again else "given up",
-            error,
         )

@@ -9,16 +9,12 @@ the first try runs. A try again after a temporary failure (``mail_retry``)
 is the same mail, not a new one, so the interval does not hold it back.
 """
 
-import logging
-
 from django.utils import timezone
 from django_tasks import task
 
 from .. import mail_retry
 from . import limits, mail
 from .models import Subscriber
-
-log = logging.getLogger(__name__)
 
 
 @task()
@@ -31,14 +27,9 @@ def mail_confirmation(subscriber_id, attempt=0):
     try:
         mail.send_confirmation(subscriber)
     except Exception as error:
-        again = mail_retry.is_temporary(error) and mail_retry.try_again(
-            mail_confirmation, attempt, subscriber_id
-        )
-        log.warning(
-            "subscription mail to subscriber %s failed (%s): %s",
+        mail_retry.after_failure(
+            mail_confirmation, attempt, error, f"subscription mail to subscriber {subscriber_id}",
             subscriber_id,
-            "will retry" if again else "given up",
-            error,
         )
         return
     if subscriber.status != Subscriber.Status.CONFIRMED:
